@@ -1,0 +1,5 @@
+export * from './protocol.js'
+export * from './closeCodes.js'
+export * from './documentId.js'
+export * from './presence.js'
+export * from './limits.js'

@@ -1,0 +1,43 @@
+/**
+ * Wire message types. 0–3 are y-websocket's own (sync, awareness, auth, query-awareness);
+ * numbers from 100 up are Tandem extensions that a client receives only after opting in.
+ */
+export const MessageType = {
+  /** y-protocols sync: step 1, step 2 or update follows. */
+  sync: 0,
+  /** y-protocols awareness update. */
+  awareness: 1,
+  /** y-protocols auth; the server uses it to say "read-only" (permission denied for writes). */
+  auth: 2,
+  /** Ask the server to send everyone's awareness. */
+  queryAwareness: 3,
+  /**
+   * Tandem "saved" acknowledgement: a varUint N meaning the first N sync messages this client sent
+   * on this connection (no-ops included) are committed to durable storage.
+   */
+  saved: 100,
+} as const
+export type MessageType = (typeof MessageType)[keyof typeof MessageType]
+
+/** y-protocols sync sub-types, repeated here so the web app and the server agree on names. */
+export const SyncMessageType = {
+  step1: 0,
+  step2: 1,
+  update: 2,
+} as const
+export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageType]
+
+/**
+ * URL query parameters a client may add to `/sync/:docId`. A stock y-websocket client sends none
+ * and so never receives an extension message.
+ */
+export const SyncParam = {
+  /** `ack=1` opts into {@link MessageType.saved} messages. */
+  ack: 'ack',
+} as const
+
+/** Version of Tandem's extensions to the y-websocket protocol; bump on incompatible change. */
+export const PROTOCOL_EXTENSION_VERSION = 1
+
+/** The reason string the server puts in an auth permission-denied message for view-only links. */
+export const READ_ONLY_REASON = 'read-only'
