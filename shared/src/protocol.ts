@@ -41,3 +41,11 @@ export const PROTOCOL_EXTENSION_VERSION = 1
 
 /** The reason string the server puts in an auth permission-denied message for view-only links. */
 export const READ_ONLY_REASON = 'read-only'
+
+/** Names of the shared types inside a document's Y.Doc. */
+export const DocumentFields = {
+  /** Y.XmlFragment holding the rich text (Tiptap Collaboration's default field). */
+  content: 'default',
+  /** Y.Text holding the document title. */
+  title: 'title',
+} as const
