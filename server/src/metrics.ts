@@ -1,0 +1,88 @@
+import client from 'prom-client'
+
+/** The server's Prometheus metrics, on a registry of their own (one per app instance). */
+export class Metrics {
+  readonly registry = new client.Registry()
+  readonly connections = new client.Gauge({
+    name: 'tandem_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  })
+  readonly roomsLoaded = new client.Gauge({
+    name: 'tandem_rooms_loaded',
+    help: 'Documents loaded in memory',
+    registers: [this.registry],
+  })
+  readonly documentLoads = new client.Counter({
+    name: 'tandem_document_loads_total',
+    help: 'Documents loaded from storage',
+    registers: [this.registry],
+  })
+  readonly updatesIn = new client.Counter({
+    name: 'tandem_updates_in_total',
+    help: 'Document updates received from clients and committed',
+    registers: [this.registry],
+  })
+  readonly updatesOut = new client.Counter({
+    name: 'tandem_updates_out_total',
+    help: 'Document updates sent to clients (one per recipient)',
+    registers: [this.registry],
+  })
+  readonly bytesIn = new client.Counter({
+    name: 'tandem_bytes_in_total',
+    help: 'WebSocket message bytes received',
+    registers: [this.registry],
+  })
+  readonly bytesOut = new client.Counter({
+    name: 'tandem_bytes_out_total',
+    help: 'WebSocket message bytes sent',
+    registers: [this.registry],
+  })
+  readonly framesDecoded = new client.Counter({
+    name: 'tandem_frames_decoded_total',
+    help: 'WebSocket frames decoded by the protocol handler',
+    registers: [this.registry],
+  })
+  readonly commitSeconds = new client.Histogram({
+    name: 'tandem_commit_duration_seconds',
+    help: 'Duration of one group commit (one transaction) to storage',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  })
+  readonly commitBatchSize = new client.Histogram({
+    name: 'tandem_commit_batch_updates',
+    help: 'Updates written per group commit',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  })
+  readonly commitFailures = new client.Counter({
+    name: 'tandem_commit_failures_total',
+    help: 'Group commits that failed (their updates were not acknowledged)',
+    registers: [this.registry],
+  })
+  readonly quarantined = new client.Counter({
+    name: 'tandem_quarantined_records_total',
+    help: 'Stored records moved to quarantine (bad checksum or failed to apply)',
+    registers: [this.registry],
+  })
+  readonly compactions = new client.Counter({
+    name: 'tandem_compactions_total',
+    help: 'Log compactions into a snapshot',
+    registers: [this.registry],
+  })
+  readonly badMessages = new client.Counter({
+    name: 'tandem_bad_client_messages_total',
+    help: 'Connections closed for bad input, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
+  readonly socketErrors = new client.Counter({
+    name: 'tandem_socket_errors_total',
+    help: 'Errors raised on client sockets',
+    registers: [this.registry],
+  })
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
+  }
+}

@@ -1,0 +1,324 @@
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import { CloseCode, MessageType, SyncMessageType } from '@tandem/shared'
+import type { FastifyBaseLogger } from 'fastify'
+import type { DocumentStore } from '../storage/DocumentStore.js'
+import type { Metrics } from '../metrics.js'
+import type { Session, SessionHost } from './Session.js'
+
+/** What a room needs from its manager. */
+export interface RoomContext {
+  store: DocumentStore
+  metrics: Metrics
+  log: FastifyBaseLogger
+  compactAfterUpdates: number
+  /** Called when the last session leaves (the manager starts the idle timer). */
+  onEmpty(room: Room): void
+}
+
+/** Loading → ready, or failed; closed once unloaded. */
+export type RoomState = 'loading' | 'ready' | 'failed' | 'closed'
+
+/** Thrown inside message handling for input that cannot be decoded. */
+class BadMessage extends Error {}
+
+/**
+ * One loaded document: the committed Y.Doc, awareness, and the sessions editing it. An update is
+ * validated, committed to the store, and only then applied, acknowledged and relayed — so the
+ * Y.Doc (and every sync step 2 built from it) holds committed content only.
+ */
+export class Room implements SessionHost {
+  readonly doc = new Y.Doc({ gc: true })
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  readonly sessions = new Set<Session>()
+  state: RoomState = 'loading'
+  /** Resolves when loading finished, successfully or not. */
+  readonly loaded: Promise<void>
+  #appliedSeq = 0
+  #sinceSnapshot = 0
+  #compacting: Promise<void> | undefined
+  #pendingWrites = 0
+  #writesDrained: (() => void)[] = []
+
+  constructor(
+    readonly docId: string,
+    private readonly ctx: RoomContext,
+    /** Resolves when any earlier instance of this document finished unloading. */
+    before: Promise<void> = Promise.resolve(),
+  ) {
+    // The server has no presence of its own.
+    this.awareness.setLocalState(null)
+    this.awareness.on('update', this.#onAwarenessUpdate)
+    this.loaded = before.then(() => this.#load())
+  }
+
+  async #load(): Promise<void> {
+    try {
+      const stored = await this.ctx.store.load(this.docId)
+      this.ctx.metrics.documentLoads.inc()
+      const bad: number[] = []
+      this.doc.transact(() => {
+        if (stored.snapshot) {
+          Y.applyUpdate(this.doc, stored.snapshot.data)
+          this.#appliedSeq = stored.snapshot.uptoSeq
+        }
+        for (const record of stored.updates) {
+          if (!isValidUpdate(record.data)) {
+            bad.push(record.seq)
+            continue
+          }
+          try {
+            Y.applyUpdate(this.doc, record.data)
+          } catch {
+            bad.push(record.seq)
+          }
+          this.#appliedSeq = record.seq
+        }
+      })
+      this.#sinceSnapshot = stored.updates.length
+      for (const seq of bad) {
+        await this.ctx.store.quarantine(this.docId, seq, 'failed to apply')
+      }
+      if (bad.length + stored.quarantined > 0) {
+        this.ctx.log.warn(
+          { docId: this.docId, failedToApply: bad.length, badChecksum: stored.quarantined },
+          'quarantined stored records while loading a document',
+        )
+      }
+    } catch (err) {
+      this.ctx.log.error({ err, docId: this.docId }, 'loading document failed')
+      this.state = 'failed'
+      for (const session of [...this.sessions]) session.close(CloseCode.loadFailure)
+      return
+    }
+    if (this.state !== 'loading') return
+    this.state = 'ready'
+    for (const session of [...this.sessions]) this.#start(session)
+  }
+
+  /** Adds a connection; it is synced once the room has loaded. */
+  addSession(session: Session): void {
+    if (this.state === 'failed' || this.state === 'closed') {
+      session.close(this.state === 'failed' ? CloseCode.loadFailure : CloseCode.restarting)
+      return
+    }
+    this.sessions.add(session)
+    session.attach(this)
+    if (this.state === 'ready') this.#start(session)
+  }
+
+  #start(session: Session): void {
+    if (session.state !== 'waiting') return
+    // Sync step 1: ask the client for what the server lacks (e.g. edits made offline).
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.sync)
+    encoding.writeVarUint(encoder, SyncMessageType.step1)
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc))
+    session.send(encoding.toUint8Array(encoder))
+    const states = this.awareness.getStates()
+    if (states.size > 0) {
+      session.send(awarenessMessage(this.awareness, [...states.keys()]))
+    }
+    session.open()
+  }
+
+  removeSession(session: Session): void {
+    if (!this.sessions.delete(session)) return
+    if (session.controlledIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...session.controlledIds], null)
+    }
+    if (this.sessions.size === 0) this.ctx.onEmpty(this)
+  }
+
+  handleMessage(session: Session, data: Uint8Array): void {
+    this.ctx.metrics.framesDecoded.inc()
+    try {
+      const decoder = decoding.createDecoder(data)
+      const type = decoding.readVarUint(decoder)
+      switch (type) {
+        case MessageType.sync:
+          this.#handleSync(session, decoder)
+          break
+        case MessageType.awareness: {
+          const update = decoding.readVarUint8Array(decoder)
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session)
+          break
+        }
+        case MessageType.queryAwareness:
+          session.send(awarenessMessage(this.awareness, [...this.awareness.getStates().keys()]))
+          break
+        default:
+          throw new BadMessage(`unknown message type ${type}`)
+      }
+    } catch (err) {
+      this.ctx.log.debug({ err, docId: this.docId }, 'closing connection after a bad message')
+      session.fail(CloseCode.malformedMessage, 'malformed')
+    }
+  }
+
+  #handleSync(session: Session, decoder: decoding.Decoder): void {
+    const subtype = decoding.readVarUint(decoder)
+    const n = session.nextSyncMessage()
+    switch (subtype) {
+      case SyncMessageType.step1: {
+        const stateVector = decoding.readVarUint8Array(decoder)
+        const encoder = encoding.createEncoder()
+        encoding.writeVarUint(encoder, MessageType.sync)
+        encoding.writeVarUint(encoder, SyncMessageType.step2)
+        encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, stateVector))
+        session.send(encoding.toUint8Array(encoder))
+        session.flushAck()
+        break
+      }
+      case SyncMessageType.step2:
+      case SyncMessageType.update: {
+        const update = decoding.readVarUint8Array(decoder)
+        if (!isValidUpdate(update)) throw new BadMessage('invalid update')
+        if (isEmptyUpdate(update)) {
+          session.flushAck()
+          return
+        }
+        this.#write(session, update, n)
+        break
+      }
+      default:
+        throw new BadMessage(`unknown sync message type ${subtype}`)
+    }
+  }
+
+  #write(session: Session, update: Uint8Array, n: number): void {
+    session.writePending(n)
+    this.#pendingWrites++
+    this.ctx.store.append(this.docId, update).then(
+      (seq) => {
+        this.#writeDone()
+        this.#committed(session, update, seq, n)
+      },
+      (err: unknown) => {
+        this.#writeDone()
+        this.ctx.metrics.commitFailures.inc()
+        this.ctx.log.error({ err, docId: this.docId }, 'commit failed; closing the writer')
+        // Nothing of this write was stored: the client keeps it and resends after reconnecting.
+        session.close(CloseCode.storageFailure)
+      },
+    )
+  }
+
+  #committed(session: Session, update: Uint8Array, seq: number, n: number): void {
+    if (this.state === 'closed') return
+    try {
+      Y.applyUpdate(this.doc, update, session)
+    } catch (err) {
+      this.ctx.log.warn({ err, docId: this.docId, seq }, 'committed update failed to apply')
+      void this.ctx.store.quarantine(this.docId, seq, 'failed to apply').catch(() => {})
+      session.fail(CloseCode.malformedMessage, 'unappliable update')
+      return
+    }
+    this.#appliedSeq = Math.max(this.#appliedSeq, seq)
+    this.#sinceSnapshot++
+    this.ctx.metrics.updatesIn.inc()
+    session.writeCommitted(n)
+    // Encode once, send the same bytes to every other connection.
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.sync)
+    encoding.writeVarUint(encoder, SyncMessageType.update)
+    encoding.writeVarUint8Array(encoder, update)
+    const message = encoding.toUint8Array(encoder)
+    let sent = 0
+    for (const other of this.sessions) {
+      if (other !== session && other.state === 'open') {
+        other.send(message)
+        sent++
+      }
+    }
+    this.ctx.metrics.updatesOut.inc(sent)
+    if (this.#sinceSnapshot >= this.ctx.compactAfterUpdates && !this.#compacting) {
+      this.#compacting = this.compact().finally(() => (this.#compacting = undefined))
+    }
+  }
+
+  #writeDone(): void {
+    if (--this.#pendingWrites === 0) {
+      const waiters = this.#writesDrained
+      this.#writesDrained = []
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  /** Resolves when every write accepted so far has committed (or failed). */
+  drainWrites(): Promise<void> {
+    if (this.#pendingWrites === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#writesDrained.push(resolve))
+  }
+
+  /** Replaces the log covered so far with a snapshot of the committed state. */
+  async compact(): Promise<void> {
+    if (this.state !== 'ready' || this.#sinceSnapshot === 0) return
+    const covered = this.#sinceSnapshot
+    const uptoSeq = this.#appliedSeq
+    const snapshot = Y.encodeStateAsUpdate(this.doc)
+    try {
+      await this.ctx.store.compact(this.docId, snapshot, uptoSeq)
+      this.#sinceSnapshot -= covered
+      this.ctx.metrics.compactions.inc()
+    } catch (err) {
+      this.ctx.log.error({ err, docId: this.docId }, 'compaction failed; the log is kept')
+    }
+  }
+
+  /** Flushes and compacts, then releases memory. Sessions must already be gone or closing. */
+  async unload(): Promise<void> {
+    await this.drainWrites()
+    await this.#compacting
+    await this.compact()
+    this.state = 'closed'
+    this.awareness.off('update', this.#onAwarenessUpdate)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+
+  #onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...added, ...updated, ...removed]
+    if (changed.length === 0) return
+    const session = this.#sessionOf(origin)
+    if (session) {
+      for (const id of added) session.controlledIds.add(id)
+      for (const id of updated) session.controlledIds.add(id)
+      for (const id of removed) session.controlledIds.delete(id)
+    }
+    // Echoed to the sender too: a lone client must keep hearing from the server.
+    const message = awarenessMessage(this.awareness, changed)
+    for (const other of this.sessions) if (other.state === 'open') other.send(message)
+  }
+
+  #sessionOf(origin: unknown): Session | undefined {
+    return this.sessions.has(origin as Session) ? (origin as Session) : undefined
+  }
+}
+
+function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.awareness)
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
+  return encoding.toUint8Array(encoder)
+}
+
+/** True if `update` decodes completely as a Yjs V1 update. */
+export function isValidUpdate(update: Uint8Array): boolean {
+  try {
+    Y.decodeUpdate(update)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** True for an update that carries no structs and no deletions (e.g. `[0, 0]`). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength <= 2 && update.every((b) => b === 0)
+}

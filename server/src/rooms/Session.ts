@@ -1,0 +1,165 @@
+import type { WebSocket } from 'ws'
+import * as encoding from 'lib0/encoding'
+import { CloseCode, MessageType, closeReasons, type Role } from '@tandem/shared'
+import type { Metrics } from '../metrics.js'
+
+/** Lifecycle of a connection: waiting for its room to load, open, or closed. */
+export type SessionState = 'waiting' | 'open' | 'closed'
+
+/** Receives what a session hears; implemented by Room. */
+export interface SessionHost {
+  handleMessage(session: Session, data: Uint8Array): void
+  removeSession(session: Session): void
+}
+
+/** Options for one connection. */
+export interface SessionOptions {
+  role: Role
+  /** The client opted into saved-acknowledgement messages (`?ack=1`). */
+  wantsAck: boolean
+  maxMessageBytes: number
+  metrics: Metrics
+  /** Logs socket-level trouble without flooding (debug level). */
+  onSocketError(error: Error): void
+}
+
+/**
+ * One WebSocket connection to a room: receives frames (queued while the room loads), sends
+ * messages, and keeps the saved-ack bookkeeping for the sync messages the client sent.
+ */
+export class Session {
+  state: SessionState = 'waiting'
+  /** Awareness client ids this connection has set; removed for everyone when it closes. */
+  readonly controlledIds = new Set<number>()
+  readonly role: Role
+  #host: SessionHost | undefined
+  readonly #socket: WebSocket
+  readonly #options: SessionOptions
+  #queue: Uint8Array[] = []
+  /** Sync messages received on this connection (each numbered from 1). */
+  #received = 0
+  /** Numbers of received writes whose commit is pending, ascending. */
+  #inflight: number[] = []
+  #acked = 0
+
+  constructor(socket: WebSocket, options: SessionOptions) {
+    this.#socket = socket
+    this.#options = options
+    this.role = options.role
+    // Handlers are attached synchronously, before anything awaits, so no frame is missed.
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
+    socket.on('close', () => this.#onClosed())
+    socket.on('error', (error) => {
+      options.metrics.socketErrors.inc()
+      options.onSocketError(error)
+    })
+    options.metrics.connections.inc()
+  }
+
+  /** Binds the session to its room; frames received so far are handed over once it opens. */
+  attach(host: SessionHost): void {
+    this.#host = host
+  }
+
+  /** Called by the room once it has loaded: flushes frames that arrived meanwhile. */
+  open(): void {
+    if (this.state !== 'waiting') return
+    this.state = 'open'
+    const queued = this.#queue
+    this.#queue = []
+    for (const frame of queued) {
+      if (this.state !== 'open') break
+      this.#host?.handleMessage(this, frame)
+    }
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return
+    this.#options.metrics.bytesIn.inc(data.byteLength)
+    if (!isBinary) {
+      this.fail(CloseCode.unsupportedData, 'text frame')
+      return
+    }
+    if (data.byteLength > this.#options.maxMessageBytes) {
+      this.fail(CloseCode.tooLarge, 'message too large')
+      return
+    }
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    if (this.state === 'waiting' || !this.#host) this.#queue.push(frame)
+    else this.#host.handleMessage(this, frame)
+  }
+
+  /** Numbers the next sync message from the client. */
+  nextSyncMessage(): number {
+    return ++this.#received
+  }
+
+  /** Marks sync message `n` as a write whose commit is pending. */
+  writePending(n: number): void {
+    this.#inflight.push(n)
+  }
+
+  /** Marks the oldest pending write as committed and acknowledges what is now contiguous. */
+  writeCommitted(n: number): void {
+    const i = this.#inflight.indexOf(n)
+    if (i >= 0) this.#inflight.splice(i, 1)
+    this.flushAck()
+  }
+
+  /** Sends a saved-ack if more of the client's sync messages are now committed. */
+  flushAck(): void {
+    if (!this.#options.wantsAck || this.state !== 'open') return
+    const first = this.#inflight[0]
+    const upTo = first === undefined ? this.#received : first - 1
+    if (upTo <= this.#acked) return
+    this.#acked = upTo
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.saved)
+    encoding.writeVarUint(encoder, upTo)
+    this.send(encoding.toUint8Array(encoder))
+  }
+
+  /** Sends one message if the socket is open. */
+  send(message: Uint8Array): void {
+    if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
+    this.#options.metrics.bytesOut.inc(message.byteLength)
+    this.#socket.send(message)
+  }
+
+  /** Closes for bad input or a refusal; counts it by reason. */
+  fail(code: CloseCode, reason: string): void {
+    this.#options.metrics.badMessages.inc({ reason })
+    this.close(code)
+  }
+
+  /** Closes the connection with a documented code; the room forgets it at once. */
+  close(code: CloseCode): void {
+    if (this.state === 'closed') return
+    try {
+      this.#socket.close(code, closeReasons[code])
+    } catch {
+      this.#socket.terminate()
+    }
+    this.#onClosed()
+  }
+
+  /** Drops the connection without a closing handshake (shutdown past its grace period). */
+  terminate(): void {
+    this.#socket.terminate()
+    this.#onClosed()
+  }
+
+  #onClosed(): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.#queue = []
+    this.#options.metrics.connections.dec()
+    this.#host?.removeSession(this)
+  }
+
+  /** True once the socket finished closing (handshake done or terminated). */
+  get socketClosed(): boolean {
+    return this.#socket.readyState === this.#socket.CLOSED
+  }
+}

@@ -1,0 +1,70 @@
+import type { Role } from '@tandem/shared'
+
+/** One record of a document's update log. */
+export interface StoredUpdate {
+  /** Position in the document's log; strictly increasing, gaps allowed. */
+  seq: number
+  /** A Yjs update (format V1), exactly as appended. */
+  data: Uint8Array
+}
+
+/** What {@link DocumentStore.load} returns: the latest snapshot and the log after it, in order. */
+export interface LoadedDocument {
+  /** The merged state up to and including `uptoSeq`, if the document was ever compacted. */
+  snapshot?: { data: Uint8Array; uptoSeq: number }
+  /** Log records newer than the snapshot, ascending by seq. */
+  updates: StoredUpdate[]
+  /** Records that failed their checksum during this load and were moved to quarantine. */
+  quarantined: number
+}
+
+/** Document metadata; sizes in bytes, times in milliseconds since the epoch. */
+export interface DocumentMeta {
+  createdAt: number
+  updatedAt: number
+  /** Bytes held for the document: snapshot plus log records. */
+  sizeBytes: number
+}
+
+/** A capability link: a secret token that grants a role on a document. */
+export interface LinkGrant {
+  token: string
+  docId: string
+  role: Role
+}
+
+/**
+ * Durable storage of documents as bytes. Yjs work (merge, encode) belongs to the Room.
+ * Every implementation must pass test/storeContract.ts.
+ */
+export interface DocumentStore {
+  /** Creates a document and its links in one transaction; rejects if the id exists. */
+  createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void>
+  /** Returns what a link token grants, or undefined for an unknown or revoked token. */
+  resolveLink(token: string): Promise<LinkGrant | undefined>
+  /** Returns metadata, or undefined if the document does not exist. */
+  getMeta(docId: string): Promise<DocumentMeta | undefined>
+  /**
+   * Appends one update to the log. Resolves with its seq once durable (group commit: all appends
+   * of one event-loop tick share one transaction); rejects if the commit failed, in which case
+   * nothing of that batch is stored.
+   */
+  append(docId: string, update: Uint8Array): Promise<number>
+  /** Loads the snapshot and the log after it; bad-checksum records are quarantined, not returned. */
+  load(docId: string): Promise<LoadedDocument>
+  /** In one transaction: stores `snapshot` as the state up to `uptoSeq` and drops covered records. */
+  compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>
+  /** Moves one log record aside (kept for inspection) because it could not be applied. */
+  quarantine(docId: string, seq: number, reason: string): Promise<void>
+  /** Deletes a document, its log, snapshot and links. */
+  delete(docId: string): Promise<void>
+  /** Resolves when the store can serve requests; rejects otherwise (used by /readyz). */
+  ping(): Promise<void>
+  /** Flushes pending appends and releases resources. */
+  close(): Promise<void>
+}
+
+/** Raised by a store when a commit fails; the affected appends were not stored. */
+export class CommitError extends Error {
+  override name = 'CommitError'
+}

@@ -1,0 +1,162 @@
+import { checksum } from './checksum.js'
+import type { DocumentMeta, DocumentStore, LinkGrant, LoadedDocument } from './DocumentStore.js'
+import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
+
+/** A stored record with its checksum, as the memory store keeps it. */
+export interface MemoryRecord {
+  seq: number
+  data: Uint8Array
+  crc: number
+}
+
+interface MemoryDoc {
+  meta: DocumentMeta
+  snapshot?: { data: Uint8Array; uptoSeq: number; crc: number }
+  updates: MemoryRecord[]
+  lastSeq: number
+  quarantine: { kind: 'update' | 'snapshot'; seq: number; reason: string }[]
+}
+
+/**
+ * A store in process memory with the same semantics as SQLite (group commit, checksums,
+ * quarantine). Nothing survives the process: for tests and throwaway demos only.
+ */
+export class MemoryStore implements DocumentStore {
+  readonly #docs = new Map<string, MemoryDoc>()
+  readonly #links = new Map<string, LinkGrant>()
+  readonly #queue: GroupCommitQueue
+  readonly #hooks: StoreHooks
+  /** When set, the next commits throw this error (tests of commit failure). */
+  failCommitsWith: Error | undefined
+
+  constructor(hooks: StoreHooks = {}) {
+    this.#hooks = hooks
+    this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), hooks)
+  }
+
+  async createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void> {
+    if (this.#docs.has(docId)) throw new Error(`document ${docId} exists`)
+    for (const link of links) {
+      if (this.#links.has(link.token)) throw new Error('link token exists')
+    }
+    const now = Date.now()
+    this.#docs.set(docId, {
+      meta: { createdAt: now, updatedAt: now, sizeBytes: 0 },
+      updates: [],
+      lastSeq: 0,
+      quarantine: [],
+    })
+    for (const link of links) this.#links.set(link.token, { ...link, docId })
+  }
+
+  async resolveLink(token: string): Promise<LinkGrant | undefined> {
+    const link = this.#links.get(token)
+    return link ? { ...link } : undefined
+  }
+
+  async getMeta(docId: string): Promise<DocumentMeta | undefined> {
+    const doc = this.#docs.get(docId)
+    return doc ? { ...doc.meta } : undefined
+  }
+
+  append(docId: string, update: Uint8Array): Promise<number> {
+    return this.#queue.append(docId, update)
+  }
+
+  #commit(batch: readonly PendingAppend[]): number[] {
+    if (this.failCommitsWith) throw this.failCommitsWith
+    const now = Date.now()
+    return batch.map((item) => {
+      const doc = this.#ensure(item.docId, now)
+      const data = item.data.slice()
+      doc.lastSeq += 1
+      doc.updates.push({ seq: doc.lastSeq, data, crc: checksum(data) })
+      doc.meta.updatedAt = now
+      doc.meta.sizeBytes += data.byteLength
+      return doc.lastSeq
+    })
+  }
+
+  #ensure(docId: string, now: number): MemoryDoc {
+    let doc = this.#docs.get(docId)
+    if (!doc) {
+      doc = {
+        meta: { createdAt: now, updatedAt: now, sizeBytes: 0 },
+        updates: [],
+        lastSeq: 0,
+        quarantine: [],
+      }
+      this.#docs.set(docId, doc)
+    }
+    return doc
+  }
+
+  async load(docId: string): Promise<LoadedDocument> {
+    await this.#queue.flush()
+    const doc = this.#docs.get(docId)
+    if (!doc) return { updates: [], quarantined: 0 }
+    let quarantined = 0
+    const result: LoadedDocument = { updates: [], quarantined: 0 }
+    if (doc.snapshot) {
+      if (checksum(doc.snapshot.data) === doc.snapshot.crc) {
+        result.snapshot = { data: doc.snapshot.data.slice(), uptoSeq: doc.snapshot.uptoSeq }
+      } else {
+        doc.quarantine.push({ kind: 'snapshot', seq: doc.snapshot.uptoSeq, reason: 'checksum' })
+        delete doc.snapshot
+        quarantined += 1
+      }
+    }
+    doc.updates = doc.updates.filter((record) => {
+      if (checksum(record.data) === record.crc) {
+        result.updates.push({ seq: record.seq, data: record.data.slice() })
+        return true
+      }
+      doc.quarantine.push({ kind: 'update', seq: record.seq, reason: 'checksum mismatch' })
+      quarantined += 1
+      return false
+    })
+    result.quarantined = quarantined
+    if (quarantined > 0) this.#hooks.onQuarantine?.(quarantined)
+    return result
+  }
+
+  async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
+    await this.#queue.flush()
+    const doc = this.#ensure(docId, Date.now())
+    const data = snapshot.slice()
+    doc.snapshot = { data, uptoSeq, crc: checksum(data) }
+    doc.lastSeq = Math.max(doc.lastSeq, uptoSeq)
+    doc.updates = doc.updates.filter((record) => record.seq > uptoSeq)
+    doc.meta.sizeBytes =
+      data.byteLength + doc.updates.reduce((sum, record) => sum + record.data.byteLength, 0)
+  }
+
+  async quarantine(docId: string, seq: number, reason: string): Promise<void> {
+    await this.#queue.flush()
+    const doc = this.#docs.get(docId)
+    if (!doc) return
+    const before = doc.updates.length
+    doc.updates = doc.updates.filter((record) => record.seq !== seq)
+    if (doc.updates.length !== before) {
+      doc.quarantine.push({ kind: 'update', seq, reason })
+      this.#hooks.onQuarantine?.(1)
+    }
+  }
+
+  async delete(docId: string): Promise<void> {
+    await this.#queue.flush()
+    this.#docs.delete(docId)
+    for (const [token, link] of this.#links) if (link.docId === docId) this.#links.delete(token)
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.#queue.flush()
+  }
+
+  /** Direct access to a document's stored log records, for tests that simulate corruption. */
+  records(docId: string): MemoryRecord[] {
+    return this.#docs.get(docId)?.updates ?? []
+  }
+}

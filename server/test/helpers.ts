@@ -1,0 +1,165 @@
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import type { FastifyInstance } from 'fastify'
+import * as decoding from 'lib0/decoding'
+import { MessageType } from '@tandem/shared'
+import { buildApp, loadConfig, type BuildOptions } from '../src/app.js'
+
+/** A running server on 127.0.0.1 and an ephemeral port. */
+export interface TestServer {
+  app: FastifyInstance
+  port: number
+  http: string
+  ws: string
+  dataDir: string
+  close(): Promise<void>
+}
+
+/** Makes a fresh temporary directory, removed by {@link cleanupDirs}. */
+const dirs: string[] = []
+export async function tempDir(prefix = 'tandem-test-'): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
+export async function cleanupDirs(): Promise<void> {
+  await Promise.all(dirs.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })))
+}
+
+/** Starts the real app (SQLite in a temp dir unless env says otherwise) on port 0. */
+export async function startServer(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<TestServer> {
+  const dataDir = env.DATA_DIR ?? (await tempDir())
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ROOM_IDLE_MS: '100',
+    WEB_DIR: path.join(dataDir, 'no-web'),
+    ...env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  })
+  const app = await buildApp(config, options)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as AddressInfo).port
+  return {
+    app,
+    port,
+    dataDir,
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}/sync`,
+    close: () => app.close(),
+  }
+}
+
+/** Creates a document through the API and returns its link id. */
+export async function createDocument(server: { http: string }): Promise<string> {
+  const res = await fetch(`${server.http}/api/docs`, { method: 'POST' })
+  if (res.status !== 201) throw new Error(`create failed: ${res.status}`)
+  return ((await res.json()) as { id: string }).id
+}
+
+/** A stock y-websocket client, as a Node process would use it. */
+export interface Client {
+  doc: Y.Doc
+  provider: WebsocketProvider
+  text: Y.Text
+  /** Highest saved-ack received on the current connection (with `?ack=1`). */
+  acked(): number
+  destroy(): void
+}
+
+const clients: Client[] = []
+
+/** Connects a stock WebsocketProvider (ws polyfill, BroadcastChannel off so only the server syncs). */
+export function connect(
+  wsUrl: string,
+  id: string,
+  options: { params?: Record<string, string>; doc?: Y.Doc } = {},
+): Client {
+  const doc = options.doc ?? new Y.Doc()
+  const provider = new WebsocketProvider(wsUrl, id, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: options.params ?? {},
+  })
+  let acked = 0
+  // A stock provider logs unknown message types; register the opt-in extension's handler.
+  provider.messageHandlers[MessageType.saved] = (_encoder, decoder) => {
+    acked = decoding.readVarUint(decoder)
+  }
+  provider.on('status', ({ status }) => {
+    if (status === 'connecting') acked = 0
+  })
+  const client: Client = {
+    doc,
+    provider,
+    text: doc.getText('t'),
+    acked: () => acked,
+    destroy: () => {
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+  clients.push(client)
+  return client
+}
+
+/** Destroys every client made by {@link connect}. */
+export function destroyClients(): void {
+  for (const c of clients.splice(0)) c.destroy()
+}
+
+/** Resolves once the provider has synced with the server. */
+export function synced(client: Client, timeoutMs = 10_000): Promise<void> {
+  return waitFor(() => client.provider.synced, { timeoutMs, what: 'provider synced' })
+}
+
+/** Polls `condition` until it holds or the deadline passes (then throws, naming `what`). */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, what = 'condition' }: { timeoutMs?: number; what?: string } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await condition()) return
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** A raw WebSocket that records what it receives and how it closed. */
+export interface RawSocket {
+  ws: WebSocket
+  messages: Uint8Array[]
+  opened: Promise<void>
+  closed: Promise<{ code: number; reason: string }>
+}
+
+/** Opens a raw socket (for malformed input and protocol-level checks). */
+export function rawSocket(url: string, headers: Record<string, string> = {}): RawSocket {
+  const ws = new WebSocket(url, { headers })
+  const messages: Uint8Array[] = []
+  ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
+  ws.on('error', () => {})
+  const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()))
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+  return { ws, messages, opened, closed }
+}
+
+/** Reads a Prometheus counter or gauge value (without labels) from /metrics. */
+export async function metric(server: { http: string }, name: string): Promise<number> {
+  const text = await (await fetch(`${server.http}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line ? Number(line.split(' ')[1]) : NaN
+}
