@@ -1,0 +1,258 @@
+import {
+  closeReasons,
+  DocumentFields,
+  isPermanentClose,
+  MessageType,
+  READ_ONLY_REASON,
+  SyncParam,
+  type CloseCode,
+  type PresenceUser,
+} from '@tandem/shared'
+import * as decoding from 'lib0/decoding'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as authProtocol from 'y-protocols/auth'
+import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { getIdentity, subscribeIdentity } from '../presence/identity'
+import { createCountingWebSocket } from './countingWebSocket'
+import { SaveTracker } from './SaveTracker'
+
+/** What the connection badge shows. `stopped`: the server refused the document for good. */
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopped'
+
+/** What the save indicator shows; `local` means kept on this device, not yet on the server. */
+export type SaveState = 'saved' | 'saving' | 'local' | 'idle'
+
+/** A snapshot of a session's state; a new object on every change (for useSyncExternalStore). */
+export interface SessionStatus {
+  connection: ConnectionState
+  /** The provider finished its initial sync with the server on the current connection. */
+  synced: boolean
+  /** The local IndexedDB copy has been loaded into the document. */
+  localLoaded: boolean
+  save: SaveState
+  /** The server said this link may only view (auth message with reason "read-only"). */
+  readOnly: boolean
+  /** Close code and reason in words when `connection` is `stopped`. */
+  stopped?: { code: number; reason: string }
+}
+
+/** The WebSocket endpoint of this origin, e.g. `wss://host/sync`. */
+function syncUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}/sync`
+}
+
+/**
+ * One open document: its Y.Doc, the WebSocket provider, the IndexedDB copy and the status the UI
+ * shows. Lives outside React render; create through `acquireSession` and let the registry
+ * destroy it.
+ */
+export class CollabSession {
+  readonly doc = new Y.Doc()
+  readonly provider: WebsocketProvider
+  readonly persistence: IndexeddbPersistence
+  private readonly tracker: SaveTracker
+  private readonly listeners = new Set<() => void>()
+  private status: SessionStatus
+  private browserOffline = !navigator.onLine
+  /** A connection attempt failed since the last successful sync: the server is unreachable. */
+  private failedSinceSync = false
+  private readOnly = false
+  private stopped: SessionStatus['stopped']
+  private readonly cleanups: Array<() => void> = []
+
+  constructor(readonly id: string) {
+    this.tracker = new SaveTracker(() => this.refresh())
+    this.persistence = new IndexeddbPersistence(`tandem:${id}`, this.doc)
+    this.persistence.on('synced', () => this.refresh())
+
+    const WebSocketClass = createCountingWebSocket(
+      () => this.tracker.socketOpened(),
+      (socket, syncType) => {
+        if (socket === this.provider.ws) this.tracker.syncSent(syncType)
+      },
+    )
+    this.provider = new WebsocketProvider(syncUrl(), id, this.doc, {
+      connect: false,
+      params: { [SyncParam.ack]: '1' },
+      WebSocketPolyfill: WebSocketClass,
+    })
+    this.installMessageHandlers()
+    this.status = this.computeStatus()
+
+    const provider = this.provider
+    const onStatus = (): void => this.refresh()
+    const onSync = (synced: boolean): void => {
+      if (synced) this.failedSinceSync = false
+      this.refresh()
+    }
+    const onConnectionClose = (event: CloseEvent | null): void => {
+      this.tracker.socketClosed()
+      if (event) this.failedSinceSync = true
+      this.refresh()
+    }
+    const onClosed = (event: { code: number; reason: string }): void => {
+      if (!isPermanentClose(event.code)) return
+      const known = closeReasons[event.code as CloseCode] as string | undefined
+      this.stopped = { code: event.code, reason: known ?? (event.reason || 'Connection refused') }
+      this.refresh()
+    }
+    provider.on('status', onStatus)
+    provider.on('sync', onSync)
+    provider.on('connection-close', onConnectionClose)
+    provider.on('closed', onClosed)
+
+    // Local changes (typing, undo, the IndexedDB copy) that no open socket carried are unsent.
+    // Checked after the provider's own update handler, with the same condition it sends on.
+    const onUpdate = (_update: Uint8Array, origin: unknown): void => {
+      if (origin === provider) return
+      const ws = provider.ws
+      this.tracker.localChange(provider.wsconnected && ws !== null && ws.readyState === ws.OPEN)
+    }
+    this.doc.on('update', onUpdate)
+    this.cleanups.push(() => this.doc.off('update', onUpdate))
+
+    this.watchBrowser()
+    this.followIdentity()
+    if (!this.browserOffline) provider.connect()
+  }
+
+  /** The document's rich text (Tiptap's Collaboration field). */
+  get content(): Y.XmlFragment {
+    return this.doc.getXmlFragment(DocumentFields.content)
+  }
+
+  /** The document's title. */
+  get title(): Y.Text {
+    return this.doc.getText(DocumentFields.title)
+  }
+
+  get awareness(): Awareness {
+    return this.provider.awareness
+  }
+
+  /** The current status; the same object until something changes. */
+  getStatus = (): SessionStatus => this.status
+
+  /** Calls `listener` after each status change; returns an unsubscribe. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Tries again right away after a permanent refusal or while waiting out a backoff. */
+  retry(): void {
+    this.stopped = undefined
+    this.provider.disconnect()
+    if (!this.browserOffline) this.provider.connect()
+    this.refresh()
+  }
+
+  /** Disconnects, tells the others this person left and releases the IndexedDB handle. */
+  destroy(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    removeAwarenessStates(this.awareness, [this.doc.clientID], 'session closed')
+    this.provider.destroy()
+    void this.persistence.destroy()
+    this.doc.destroy()
+    this.listeners.clear()
+  }
+
+  private installMessageHandlers(): void {
+    const handlers = this.provider.messageHandlers
+    handlers[MessageType.saved] = (_encoder, decoder) => {
+      this.tracker.acknowledged(decoding.readVarUint(decoder))
+    }
+    handlers[MessageType.auth] = (_encoder, decoder) => {
+      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
+        if (reason === READ_ONLY_REASON) {
+          this.readOnly = true
+        } else {
+          this.stopped = { code: 0, reason: reason || 'Permission denied' }
+          this.provider.disconnect()
+        }
+        this.refresh()
+      })
+    }
+  }
+
+  /** The browser's own offline/online events: stop and resume the socket without backoff. */
+  private watchBrowser(): void {
+    const onOffline = (): void => {
+      this.browserOffline = true
+      this.provider.disconnect()
+      this.refresh()
+    }
+    const onOnline = (): void => {
+      this.browserOffline = false
+      if (!this.stopped) this.provider.connect()
+      this.refresh()
+    }
+    // Leaving the page: say goodbye now rather than when the server notices the socket is gone.
+    const onPageHide = (): void => {
+      removeAwarenessStates(this.awareness, [this.doc.clientID], 'page hidden')
+    }
+    const onPageShow = (event: PageTransitionEvent): void => {
+      if (event.persisted) this.awareness.setLocalStateField('user', getIdentity())
+    }
+    window.addEventListener('offline', onOffline)
+    window.addEventListener('online', onOnline)
+    window.addEventListener('pagehide', onPageHide)
+    window.addEventListener('pageshow', onPageShow)
+    this.cleanups.push(() => {
+      window.removeEventListener('offline', onOffline)
+      window.removeEventListener('online', onOnline)
+      window.removeEventListener('pagehide', onPageHide)
+      window.removeEventListener('pageshow', onPageShow)
+    })
+  }
+
+  private followIdentity(): void {
+    const publish = (user: PresenceUser): void => this.awareness.setLocalStateField('user', user)
+    publish(getIdentity())
+    this.cleanups.push(subscribeIdentity(() => publish(getIdentity())))
+  }
+
+  private computeStatus(): SessionStatus {
+    const provider = this.provider
+    let connection: ConnectionState
+    if (this.stopped) connection = 'stopped'
+    else if (this.browserOffline) connection = 'offline'
+    else if (provider.wsconnected && provider.synced) connection = 'online'
+    else if (this.failedSinceSync) connection = 'offline'
+    else connection = 'connecting'
+
+    let save: SaveState
+    if (connection === 'online') save = this.tracker.allSaved ? 'saved' : 'saving'
+    else if (this.tracker.hasUnsent || !this.tracker.allSaved) save = 'local'
+    else save = 'idle'
+
+    return {
+      connection,
+      synced: provider.synced,
+      localLoaded: this.persistence.synced,
+      save,
+      readOnly: this.readOnly,
+      ...(this.stopped ? { stopped: this.stopped } : {}),
+    }
+  }
+
+  private refresh(): void {
+    const next = this.computeStatus()
+    const prev = this.status
+    if (
+      prev.connection === next.connection &&
+      prev.synced === next.synced &&
+      prev.localLoaded === next.localLoaded &&
+      prev.save === next.save &&
+      prev.readOnly === next.readOnly &&
+      prev.stopped === next.stopped
+    ) {
+      return
+    }
+    this.status = next
+    for (const listener of this.listeners) listener()
+  }
+}

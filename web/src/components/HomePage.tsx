@@ -1,0 +1,95 @@
+import { documentPath } from '@tandem/shared'
+import { useEffect, useState, useSyncExternalStore } from 'react'
+import { createDocument } from '../collab/api'
+import {
+  forgetDocument,
+  getRecentDocuments,
+  subscribeRecentDocuments,
+} from '../collab/recentDocuments'
+import { navigate } from '../navigation'
+import { Link } from './Link'
+import { relativeTime } from './relativeTime'
+
+/** The page at `/`: start a new document or reopen one this browser has seen. */
+export function HomePage() {
+  const recent = useSyncExternalStore(subscribeRecentDocuments, getRecentDocuments)
+  const [creating, setCreating] = useState(false)
+  const [error, setError] = useState<string>()
+
+  useEffect(() => {
+    document.title = 'Tandem'
+  }, [])
+
+  const create = async (): Promise<void> => {
+    setCreating(true)
+    setError(undefined)
+    try {
+      const { url } = await createDocument()
+      navigate(url)
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+      setCreating(false)
+    }
+  }
+
+  return (
+    <main className="home">
+      <header className="home-header">
+        <img src="/icon.svg" alt="" width="40" height="40" />
+        <div>
+          <h1>Tandem</h1>
+          <p className="muted">Write together, in real time. Share the link to invite someone.</p>
+        </div>
+      </header>
+
+      <button
+        type="button"
+        className="button button-primary button-large"
+        onClick={() => void create()}
+        disabled={creating}
+      >
+        {creating ? 'Creating…' : 'New document'}
+      </button>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+
+      <section className="recent" aria-labelledby="recent-heading">
+        <h2 id="recent-heading">Recent documents</h2>
+        {recent.length === 0 ? (
+          <p className="muted">
+            Documents you open on this device appear here. Nothing is listed on the server: a link
+            is the only way in.
+          </p>
+        ) : (
+          <ul className="recent-list" aria-label="Recent documents">
+            {recent.map((doc) => (
+              <li key={doc.id} className="recent-item">
+                <Link href={documentPath(doc.id)} className="recent-link">
+                  <span className="recent-title">{doc.title || 'Untitled'}</span>
+                  <span className="recent-meta">
+                    Opened{' '}
+                    <time dateTime={new Date(doc.lastOpenedMs).toISOString()}>
+                      {relativeTime(doc.lastOpenedMs)}
+                    </time>
+                  </span>
+                </Link>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Remove “${doc.title || 'Untitled'}” from this list`}
+                  title="Remove from this list (the document is not deleted)"
+                  onClick={() => forgetDocument(doc.id)}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </main>
+  )
+}

@@ -1,0 +1,76 @@
+import { EditorContent, useEditor } from '@tiptap/react'
+import { useEffect, useState } from 'react'
+import type { CollabSession, SessionStatus } from '../collab/CollabSession'
+import { createExtensions } from './extensions'
+import { TitleField } from './TitleField'
+import { Toolbar } from './Toolbar'
+
+interface DocumentEditorProps {
+  session: CollabSession
+  status: SessionStatus
+}
+
+/**
+ * The title and the rich-text editor of one document. The editor root carries `data-sync`,
+ * `data-connection` and `data-saved` so tests (and curious people) can see the sync state.
+ */
+export function DocumentEditor({ session, status }: DocumentEditorProps) {
+  const [linkOpen, setLinkOpen] = useState(false)
+  const editable = !status.readOnly && status.connection !== 'stopped'
+
+  const editor = useEditor(
+    {
+      extensions: createExtensions(session),
+      editable,
+      shouldRerenderOnTransaction: false,
+      editorProps: {
+        attributes: {
+          class: 'prose',
+          'aria-label': 'Document text',
+          'aria-multiline': 'true',
+          role: 'textbox',
+          spellcheck: 'true',
+        },
+        handleKeyDown: (_view, event) => {
+          if (
+            (event.metaKey || event.ctrlKey) &&
+            !event.altKey &&
+            event.key.toLowerCase() === 'k'
+          ) {
+            event.preventDefault()
+            setLinkOpen(true)
+            return true
+          }
+          return false
+        },
+      },
+    },
+    [session],
+  )
+
+  useEffect(() => {
+    if (editor.isEditable !== editable) editor.setEditable(editable)
+  }, [editor, editable])
+
+  return (
+    <>
+      <Toolbar editor={editor} disabled={!editable} linkOpen={linkOpen} setLinkOpen={setLinkOpen} />
+      <div className="page">
+        <TitleField
+          title={session.title}
+          readOnly={!editable}
+          onEnter={() => editor.commands.focus('start')}
+        />
+        <EditorContent
+          editor={editor}
+          className="editor"
+          data-testid="editor"
+          data-sync={status.synced ? 'synced' : 'syncing'}
+          data-local={status.localLoaded ? 'loaded' : 'loading'}
+          data-connection={status.connection}
+          data-saved={status.save}
+        />
+      </div>
+    </>
+  )
+}

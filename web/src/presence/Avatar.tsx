@@ -1,0 +1,20 @@
+import { initials, readableTextColor } from '../components/color'
+import type { Person } from './usePeople'
+
+/** A round badge with a person's initials in their colour; the name is its accessible label. */
+export function Avatar({ person }: { person: Person }) {
+  return (
+    <span
+      className="avatar"
+      style={{ backgroundColor: person.color, color: readableTextColor(person.color) }}
+      aria-hidden="true"
+    >
+      {initials(person.name)}
+    </span>
+  )
+}
+
+/** "Calm Otter (you)" or "Calm Otter". */
+export function personLabel(person: Person): string {
+  return person.isYou ? `${person.name} (you)` : person.name
+}

@@ -1,0 +1,48 @@
+import { parsePresenceUser, type PresenceUser } from '@tandem/shared'
+import { useCallback, useRef, useSyncExternalStore } from 'react'
+import type { Awareness } from 'y-protocols/awareness'
+
+/** Someone in the document: one entry per open tab (awareness client). */
+export interface Person extends PresenceUser {
+  clientId: number
+  isYou: boolean
+}
+
+function readPeople(awareness: Awareness): Person[] {
+  const people: Person[] = []
+  for (const [clientId, state] of awareness.getStates()) {
+    const user = parsePresenceUser((state as { user?: unknown }).user)
+    if (!user) continue
+    people.push({ ...user, clientId, isYou: clientId === awareness.clientID })
+  }
+  // You first, then everyone else in a stable order.
+  return people.sort((a, b) => Number(b.isYou) - Number(a.isYou) || a.clientId - b.clientId)
+}
+
+function samePeople(a: Person[], b: Person[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]
+      return q && p.clientId === q.clientId && p.name === q.name && p.color === q.color
+    })
+  )
+}
+
+/** Everyone with a valid presence in `awareness`, you first; re-renders only on real changes. */
+export function usePeople(awareness: Awareness): Person[] {
+  const cache = useRef<Person[]>([])
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      awareness.on('change', listener)
+      return () => awareness.off('change', listener)
+    },
+    [awareness],
+  )
+  const getSnapshot = useCallback(() => {
+    const next = readPeople(awareness)
+    if (!samePeople(cache.current, next)) cache.current = next
+    return cache.current
+  }, [awareness])
+  return useSyncExternalStore(subscribe, getSnapshot)
+}
