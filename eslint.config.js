@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Command-line tools print their results to the terminal.
-    files: ['bench/**/*.ts', 'scripts/**/*.mjs', 'e2e/**/*.ts'],
+    files: ['bench/**/*.{ts,mjs,js}', 'scripts/**/*.mjs', 'e2e/**/*.ts', 'server/test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 )

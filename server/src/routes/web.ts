@@ -26,6 +26,7 @@ export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       root,
       wildcard: true,
       index: ['index.html'],
+      cacheControl: false,
       setHeaders(res, filePath) {
         const rel = path.relative(root, filePath)
         if (rel.startsWith(`assets${path.sep}`)) {
@@ -47,7 +48,7 @@ export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       !path.extname(url)
     if (!isAppRoute) return sendError(reply, 404, `No route ${req.method} ${redactPath(url)}`)
     reply.header('Cache-Control', 'no-cache')
-    if (built) return reply.type('text/html').sendFile('index.html')
+    if (built) return reply.type('text/html').sendFile('index.html', { cacheControl: false })
     return reply.type('text/html').send(PLACEHOLDER)
   })
 }

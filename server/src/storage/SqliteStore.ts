@@ -266,6 +266,15 @@ export class SqliteStore implements DocumentStore {
     })()
   }
 
+  /** The connection's journal mode and synchronous level (for tests and diagnostics). */
+  durabilitySettings(): { journalMode: string; synchronous: string } {
+    const levels = ['off', 'normal', 'full', 'extra']
+    return {
+      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      synchronous: levels[Number(this.#db.pragma('synchronous', { simple: true }))] ?? 'unknown',
+    }
+  }
+
   async ping(): Promise<void> {
     this.#stmt.ping.get()
   }

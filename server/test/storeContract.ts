@@ -1,0 +1,133 @@
+import { describe, expect, test } from 'vitest'
+import type { DocumentStore } from '../src/storage/DocumentStore.js'
+
+/** A store under test, plus a way to damage one stored record as a disk would. */
+export interface StoreUnderTest {
+  store: DocumentStore
+  /** Flips bytes of the record `seq` of `docId` without updating its checksum. */
+  corrupt(docId: string, seq: number): void
+  /** Closes and reopens the store on the same data, if it persists (undefined for memory). */
+  reopen?(): Promise<DocumentStore>
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values)
+
+/** The storage contract every DocumentStore implementation must pass. */
+export function storeContract(name: string, make: () => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    test('created documents resolve by link token; unknown tokens do not', async () => {
+      const { store } = await make()
+      await store.createDocument('doc1', [{ token: 'tok-edit', role: 'edit' }])
+      expect(await store.resolveLink('tok-edit')).toEqual({
+        token: 'tok-edit',
+        docId: 'doc1',
+        role: 'edit',
+      })
+      expect(await store.resolveLink('nope')).toBeUndefined()
+      await expect(store.createDocument('doc1', [])).rejects.toThrow()
+      const meta = await store.getMeta('doc1')
+      expect(meta?.sizeBytes).toBe(0)
+      expect(await store.getMeta('missing')).toBeUndefined()
+      await store.close()
+    })
+
+    test('appends of one tick share a batch and load back in order', async () => {
+      const { store } = await make()
+      await store.createDocument('d', [])
+      const seqs = await Promise.all([1, 2, 3, 4].map((i) => store.append('d', bytes(i, i))))
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+      expect(new Set(seqs).size).toBe(4)
+      const loaded = await store.load('d')
+      expect(loaded.snapshot).toBeUndefined()
+      expect(loaded.updates.map((u) => [...u.data])).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+      ])
+      expect((await store.getMeta('d'))?.sizeBytes).toBe(8)
+      await store.close()
+    })
+
+    test('appends to different documents in one tick stay separate', async () => {
+      const { store } = await make()
+      await store.createDocument('a', [])
+      await store.createDocument('b', [])
+      await Promise.all([store.append('a', bytes(1)), store.append('b', bytes(2))])
+      expect((await store.load('a')).updates.map((u) => [...u.data])).toEqual([[1]])
+      expect((await store.load('b')).updates.map((u) => [...u.data])).toEqual([[2]])
+      await store.close()
+    })
+
+    test('compaction replaces covered records with the snapshot; later appends follow it', async () => {
+      const { store } = await make()
+      await store.createDocument('d', [])
+      await store.append('d', bytes(1))
+      const second = await store.append('d', bytes(2))
+      await store.compact('d', bytes(9, 9, 9), second)
+      const third = await store.append('d', bytes(3))
+      expect(third).toBeGreaterThan(second)
+      const loaded = await store.load('d')
+      expect([...(loaded.snapshot?.data ?? [])]).toEqual([9, 9, 9])
+      expect(loaded.snapshot?.uptoSeq).toBe(second)
+      expect(loaded.updates.map((u) => [...u.data])).toEqual([[3]])
+      expect((await store.getMeta('d'))?.sizeBytes).toBe(4)
+      await store.close()
+    })
+
+    test('a record failing its checksum is quarantined and the rest still loads', async () => {
+      const sut = await make()
+      const { store } = sut
+      await store.createDocument('d', [])
+      const seqs = await Promise.all([1, 2, 3].map((i) => store.append('d', bytes(i, i, i))))
+      sut.corrupt('d', seqs[1] as number)
+      const loaded = await store.load('d')
+      expect(loaded.quarantined).toBe(1)
+      expect(loaded.updates.map((u) => u.seq)).toEqual([seqs[0], seqs[2]])
+      // Quarantined once: the next load is clean.
+      expect((await store.load('d')).quarantined).toBe(0)
+      await store.close()
+    })
+
+    test('a record can be moved aside explicitly', async () => {
+      const { store } = await make()
+      await store.createDocument('d', [])
+      const seq = await store.append('d', bytes(7))
+      await store.append('d', bytes(8))
+      await store.quarantine('d', seq, 'failed to apply')
+      expect((await store.load('d')).updates.map((u) => [...u.data])).toEqual([[8]])
+      await store.close()
+    })
+
+    test('delete removes the document, its log and its links', async () => {
+      const { store } = await make()
+      await store.createDocument('d', [{ token: 'tok', role: 'edit' }])
+      await store.append('d', bytes(1))
+      await store.delete('d')
+      expect(await store.getMeta('d')).toBeUndefined()
+      expect(await store.resolveLink('tok')).toBeUndefined()
+      expect((await store.load('d')).updates).toEqual([])
+      await store.close()
+    })
+
+    test('what was acknowledged survives a reopen', async (ctx) => {
+      const sut = await make()
+      if (!sut.reopen) {
+        ctx.skip(`${name} keeps nothing across a reopen by design`)
+        return
+      }
+      await sut.store.createDocument('d', [{ token: 't', role: 'edit' }])
+      await sut.store.append('d', bytes(5, 5))
+      const reopened = await sut.reopen()
+      expect((await reopened.load('d')).updates.map((u) => [...u.data])).toEqual([[5, 5]])
+      expect((await reopened.resolveLink('t'))?.docId).toBe('d')
+      await reopened.close()
+    })
+
+    test('ping resolves while the store is open', async () => {
+      const { store } = await make()
+      await expect(store.ping()).resolves.toBeUndefined()
+      await store.close()
+    })
+  })
+}
