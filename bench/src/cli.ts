@@ -1,0 +1,182 @@
+/** Command-line options: defaults are issue 5's parameters; `--smoke` shrinks everything. */
+import { parseArgs } from 'node:util'
+import { ServerKind } from './wire.js'
+
+export const Scenario = {
+  fanout: 'fanout',
+  saturation: 'saturation',
+  rooms: 'rooms',
+  bigdoc: 'bigdoc',
+  idle: 'idle',
+} as const
+export type Scenario = (typeof Scenario)[keyof typeof Scenario]
+
+export interface Options {
+  servers: ServerKind[]
+  scenarios: Scenario[]
+  repeat: number
+  workers: number
+  seed: number
+  smoke: boolean
+  profile: boolean
+  outDir: string | undefined
+  /** Total connection attempts in flight at once while connecting (split across workers). */
+  concurrency: number
+  fanoutEditors: number[]
+  fanoutRate: number
+  fanoutSeconds: number
+  observers: number
+  /** Tandem clients opt into saved-acks during fan-out (what the web app does). */
+  ack: boolean
+  satEditors: number
+  satStart: number
+  satFactor: number
+  satStepSeconds: number
+  satMaxSteps: number
+  rooms: number
+  roomClients: number
+  idleRooms: number
+  idleClients: number
+  bigdocOps: number
+  bigdocBatch: number
+  joins: number
+  coldJoins: number
+}
+
+const usage = `pnpm bench [-- options]
+  --servers a,b        tandem,y-websocket-server,hocuspocus,hocuspocus-sqlite (default: all)
+  --scenarios a,b      fanout,saturation,rooms,bigdoc,idle (default: all; saved-acks come with fanout)
+  --repeat N           run each scenario N times per server and quote medians (default 1)
+  --smoke              a tiny run of every scenario (a few seconds each)
+  --workers N          generator worker threads (default 2)
+  --profile            run Tandem under node --cpu-prof (profiles in bench/results/profiles)
+  --out DIR            where results go (default bench/results)
+  --fanout-editors 50,200 --fanout-rate 2 --fanout-seconds 15 --observers 2 --no-ack
+  --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12
+  --rooms 500 --room-clients 2 --idle-rooms 200 --idle-clients 10
+  --bigdoc-ops 100000 --bigdoc-batch 100 --joins 10 --cold-joins 10
+  --concurrency 50 --seed 1`
+
+function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new Error(`unknown ${what} "${item}"\n${usage}`)
+  }
+  return items as T[]
+}
+
+function num(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number`)
+  return n
+}
+
+/** Parses argv (without node and script). Throws with usage on bad input. */
+export function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    strict: true,
+    options: {
+      help: { type: 'boolean' },
+      servers: { type: 'string' },
+      scenarios: { type: 'string' },
+      repeat: { type: 'string' },
+      workers: { type: 'string' },
+      seed: { type: 'string' },
+      smoke: { type: 'boolean' },
+      profile: { type: 'boolean' },
+      out: { type: 'string' },
+      concurrency: { type: 'string' },
+      'fanout-editors': { type: 'string' },
+      'fanout-rate': { type: 'string' },
+      'fanout-seconds': { type: 'string' },
+      observers: { type: 'string' },
+      'no-ack': { type: 'boolean' },
+      'sat-editors': { type: 'string' },
+      'sat-start': { type: 'string' },
+      'sat-factor': { type: 'string' },
+      'sat-step-seconds': { type: 'string' },
+      'sat-max-steps': { type: 'string' },
+      rooms: { type: 'string' },
+      'room-clients': { type: 'string' },
+      'idle-rooms': { type: 'string' },
+      'idle-clients': { type: 'string' },
+      'bigdoc-ops': { type: 'string' },
+      'bigdoc-batch': { type: 'string' },
+      joins: { type: 'string' },
+      'cold-joins': { type: 'string' },
+    },
+  })
+  if (values.help) return 'help'
+  const smoke = values.smoke === true
+  const d = smoke
+    ? {
+        fanoutEditors: [5, 10],
+        fanoutRate: 2,
+        fanoutSeconds: 2,
+        satEditors: 10,
+        satStart: 50,
+        satMaxSteps: 2,
+        satStepSeconds: 1,
+        rooms: 20,
+        idleRooms: 10,
+        idleClients: 5,
+        bigdocOps: 2000,
+        joins: 3,
+        coldJoins: 2,
+      }
+    : {
+        fanoutEditors: [50, 200],
+        fanoutRate: 2,
+        fanoutSeconds: 15,
+        satEditors: 50,
+        satStart: 100,
+        satMaxSteps: 12,
+        satStepSeconds: 4,
+        rooms: 500,
+        idleRooms: 200,
+        idleClients: 10,
+        bigdocOps: 100_000,
+        joins: 10,
+        coldJoins: 10,
+      }
+  const allServers = Object.values(ServerKind)
+  const allScenarios = Object.values(Scenario)
+  return {
+    servers: values.servers ? list(values.servers, allServers, 'server') : allServers,
+    scenarios: values.scenarios ? list(values.scenarios, allScenarios, 'scenario') : allScenarios,
+    repeat: Math.round(num(values.repeat, 1, 'repeat')),
+    workers: Math.round(num(values.workers, 2, 'workers')),
+    seed: Math.round(num(values.seed, 1, 'seed')),
+    smoke,
+    profile: values.profile === true,
+    outDir: values.out,
+    concurrency: Math.round(num(values.concurrency, 50, 'concurrency')),
+    fanoutEditors: values['fanout-editors']
+      ? values['fanout-editors'].split(',').map((s) => Math.round(num(s, 1, 'fanout-editors')))
+      : d.fanoutEditors,
+    fanoutRate: num(values['fanout-rate'], d.fanoutRate, 'fanout-rate'),
+    fanoutSeconds: num(values['fanout-seconds'], d.fanoutSeconds, 'fanout-seconds'),
+    observers: Math.round(num(values.observers, 2, 'observers')),
+    ack: values['no-ack'] !== true,
+    satEditors: Math.round(num(values['sat-editors'], d.satEditors, 'sat-editors')),
+    satStart: num(values['sat-start'], d.satStart, 'sat-start'),
+    satFactor: num(values['sat-factor'], 1.5, 'sat-factor'),
+    satStepSeconds: num(values['sat-step-seconds'], d.satStepSeconds, 'sat-step-seconds'),
+    satMaxSteps: Math.round(num(values['sat-max-steps'], d.satMaxSteps, 'sat-max-steps')),
+    rooms: Math.round(num(values.rooms, d.rooms, 'rooms')),
+    roomClients: Math.round(num(values['room-clients'], 2, 'room-clients')),
+    idleRooms: Math.round(num(values['idle-rooms'], d.idleRooms, 'idle-rooms')),
+    idleClients: Math.round(num(values['idle-clients'], d.idleClients, 'idle-clients')),
+    bigdocOps: Math.round(num(values['bigdoc-ops'], d.bigdocOps, 'bigdoc-ops')),
+    bigdocBatch: Math.round(num(values['bigdoc-batch'], 100, 'bigdoc-batch')),
+    joins: Math.round(num(values.joins, d.joins, 'joins')),
+    coldJoins: Math.round(num(values['cold-joins'], d.coldJoins, 'cold-joins')),
+  }
+}
+
+export { usage }

@@ -1,0 +1,107 @@
+/**
+ * Fan-out: one room, N editors each typing at a fixed rate for a fixed time. Send-to-receive
+ * latency over every receiver, delivered updates/s, convergence, server CPU per delivered update,
+ * CPU seconds and peak RSS; for Tandem with saved-acks on, send-to-saved-ack latency as well.
+ */
+import type { Ctx } from '../context.js'
+import { progress, roomId, voidLagP99Ms } from '../context.js'
+import type { MetricDef, RunResult } from '../report.js'
+import { startServer } from '../servers.js'
+import { summarize } from '../stats.js'
+import { ServerKind } from '../wire.js'
+import { checkConvergence, closeRoom, openRoom, resetWindow, sendWindow } from './roomLoad.js'
+
+export const fanoutDefs: MetricDef[] = [
+  { key: 'latP50', label: 'latency p50 (ms)', better: 'lower' },
+  { key: 'latP95', label: 'latency p95 (ms)', better: 'lower' },
+  { key: 'latP99', label: 'latency p99 (ms)', better: 'lower' },
+  { key: 'latMax', label: 'latency max (ms)', better: 'lower' },
+  { key: 'deliveredPerSec', label: 'delivered updates/s', better: 'higher', digits: 0 },
+  { key: 'deliveredRatio', label: 'delivered / offered', digits: 4 },
+  { key: 'cpuUsPerDelivery', label: 'server CPU µs / delivered update', better: 'lower' },
+  { key: 'cpuSeconds', label: 'server CPU seconds', better: 'lower' },
+  { key: 'peakRssMiB', label: 'server peak RSS (MiB)', better: 'lower', digits: 1 },
+  { key: 'ackP50', label: 'saved-ack p50 (ms)' },
+  { key: 'ackP95', label: 'saved-ack p95 (ms)' },
+  { key: 'ackP99', label: 'saved-ack p99 (ms)' },
+  { key: 'genLagP99', label: 'generator loop lag p99 (ms)' },
+]
+
+export async function fanout(
+  ctx: Ctx,
+  kind: ServerKind,
+  editors: number,
+  rep: number,
+): Promise<RunResult> {
+  const o = ctx.opts
+  const server = await startServer(
+    kind,
+    o.profile && kind === ServerKind.tandem ? { cpuProfDir: ctx.profileDir } : {},
+  )
+  const notes: string[] = []
+  try {
+    const ack = kind === ServerKind.tandem && o.ack
+    const perEditor = Math.floor(o.fanoutSeconds * o.fanoutRate)
+    const room = await openRoom(
+      ctx,
+      server.target,
+      roomId(ctx, `fo${editors}r${rep}`, kind, 0),
+      editors,
+      o.observers,
+      perEditor + 10,
+      ack,
+    )
+    if (room.connectFailures.length) {
+      notes.push(`${room.connectFailures.length} connect failures (${room.connectFailures[0]})`)
+    }
+    await resetWindow(ctx)
+    const cpu0 = server.cpuSeconds()
+    const hwmReset = server.resetPeakRss()
+    server.startRssPolling()
+    const w = await sendWindow(ctx, room, o.fanoutRate, o.fanoutSeconds * 1000, 10_000)
+    const cpu = server.cpuSeconds() - cpu0
+    const polled = server.stopRssPolling()
+    const peak = hwmReset ? Math.max(server.memory().peakRssBytes, polled) : polled
+    const conv = await checkConvergence(ctx, room, w.sent)
+    await closeRoom(ctx)
+    const lat = summarize(w.latencies)
+    const ackLat = summarize(w.ackLatencies)
+    progress(
+      `fanout ${editors} ${kind}: p50 ${lat.p50.toFixed(1)} p99 ${lat.p99.toFixed(1)} ms, ` +
+        `${w.delivered}/${w.offered} delivered, cpu ${cpu.toFixed(2)} s, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
+    )
+    const metrics: Record<string, number> = {
+      latP50: lat.p50,
+      latP95: lat.p95,
+      latP99: lat.p99,
+      latMax: lat.max,
+      deliveredPerSec: w.delivered / (o.fanoutSeconds || 1),
+      deliveredRatio: w.offered ? w.delivered / w.offered : NaN,
+      cpuUsPerDelivery: w.delivered ? (cpu * 1e6) / w.delivered : NaN,
+      cpuSeconds: cpu,
+      peakRssMiB: peak / 2 ** 20,
+      genLagP99: w.lag.p99Ms,
+    }
+    if (ack) {
+      metrics.ackP50 = ackLat.p50
+      metrics.ackP95 = ackLat.p95
+      metrics.ackP99 = ackLat.p99
+      if (w.pendingAcks > 0) notes.push(`${w.pendingAcks} saved-acks never arrived`)
+    }
+    if (w.unmatched || w.unparsed) notes.push(`unmatched ${w.unmatched}, unparsed ${w.unparsed}`)
+    if (w.late) notes.push(`${w.late} sends > 5 ms late`)
+    if (w.closedEarly) notes.push(`${w.closedEarly} sockets closed early`)
+    const lagVoid = w.lag.p99Ms > voidLagP99Ms
+    if (lagVoid) notes.push(`generator lag p99 ${w.lag.p99Ms.toFixed(1)} ms > ${voidLagP99Ms}`)
+    return {
+      server: kind,
+      metrics,
+      facts: { converged: conv.converged, convergence: conv.detail },
+      void: lagVoid || room.connectFailures.length > 0,
+      notes,
+    }
+  } finally {
+    await server.stop()
+    server.cleanup()
+  }
+}

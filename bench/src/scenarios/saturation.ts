@@ -1,0 +1,100 @@
+/**
+ * Saturation: one room of editors; the offered load rises by a fixed factor per step until
+ * delivered/offered drops below 99 % or latency p99 passes 100 ms. The result is the highest
+ * deliveries/s of a passing step. A failing step during which the generator itself lagged
+ * (p99 > 10 ms) cannot be blamed on the server: the result is then void (a lower bound).
+ */
+import type { Ctx } from '../context.js'
+import { progress, roomId, voidLagP99Ms } from '../context.js'
+import type { MetricDef, RunResult } from '../report.js'
+import { startServer } from '../servers.js'
+import { summarize } from '../stats.js'
+import type { ServerKind } from '../wire.js'
+import { closeRoom, openRoom, resetWindow, sendWindow } from './roomLoad.js'
+
+export const saturationDefs: MetricDef[] = [
+  {
+    key: 'maxDeliveriesPerSec',
+    label: 'highest sustained deliveries/s',
+    better: 'higher',
+    digits: 0,
+  },
+  { key: 'maxUpdatesPerSec', label: 'offered updates/s at that step', digits: 0 },
+  { key: 'p99AtMax', label: 'latency p99 at that step (ms)' },
+  { key: 'cpuUsPerDeliveryAtMax', label: 'server CPU µs / delivery at that step', better: 'lower' },
+  { key: 'genLagP99AtMax', label: 'generator loop lag p99 at that step (ms)' },
+]
+
+const minRatio = 0.99
+const maxP99Ms = 100
+
+export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promise<RunResult> {
+  const o = ctx.opts
+  const server = await startServer(kind)
+  const notes: string[] = []
+  const steps: string[] = []
+  try {
+    const rates = Array.from({ length: o.satMaxSteps }, (_, i) => o.satStart * o.satFactor ** i)
+    const perEditorTotal = rates.reduce(
+      (n, r) => n + Math.floor((o.satStepSeconds * r) / o.satEditors) + 1,
+      0,
+    )
+    const room = await openRoom(
+      ctx,
+      server.target,
+      roomId(ctx, `sat-r${rep}`, kind, 0),
+      o.satEditors,
+      0,
+      perEditorTotal + 10,
+      false,
+    )
+    if (room.connectFailures.length) notes.push(`${room.connectFailures.length} connect failures`)
+    let best: Record<string, number> | undefined
+    let stop = 'max steps reached'
+    let generatorBound = false
+    for (const total of rates) {
+      await resetWindow(ctx)
+      const cpu0 = server.cpuSeconds()
+      const w = await sendWindow(ctx, room, total / o.satEditors, o.satStepSeconds * 1000, 2000)
+      const cpu = server.cpuSeconds() - cpu0
+      const lat = summarize(w.latencies)
+      const ratio = w.offered ? w.delivered / w.offered : 0
+      const perSec = w.delivered / o.satStepSeconds
+      steps.push(`${Math.round(total)}/s→${Math.round(perSec)} d/s p99 ${lat.p99.toFixed(0)}`)
+      progress(
+        `saturation ${kind}: ${Math.round(total)} upd/s offered, ${Math.round(perSec)} deliveries/s, ` +
+          `ratio ${ratio.toFixed(3)}, p99 ${lat.p99.toFixed(1)} ms, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
+      )
+      const pass = ratio >= minRatio && lat.p99 <= maxP99Ms && w.closedEarly === 0
+      if (!pass) {
+        stop = `stopped at ${Math.round(total)} upd/s: ratio ${ratio.toFixed(3)}, p99 ${lat.p99.toFixed(0)} ms`
+        if (w.lag.p99Ms > voidLagP99Ms) generatorBound = true
+        break
+      }
+      best = {
+        maxDeliveriesPerSec: perSec,
+        maxUpdatesPerSec: total,
+        p99AtMax: lat.p99,
+        cpuUsPerDeliveryAtMax: w.delivered ? (cpu * 1e6) / w.delivered : NaN,
+        genLagP99AtMax: w.lag.p99Ms,
+      }
+      if (!server.alive) {
+        stop = 'server died'
+        break
+      }
+    }
+    await closeRoom(ctx)
+    notes.push(stop)
+    if (generatorBound) notes.push(`generator lagged > ${voidLagP99Ms} ms at the failing step`)
+    return {
+      server: kind,
+      metrics: best ?? { maxDeliveriesPerSec: 0 },
+      facts: { steps: steps.join('; ') },
+      void: generatorBound,
+      notes,
+    }
+  } finally {
+    await server.stop()
+    server.cleanup()
+  }
+}
