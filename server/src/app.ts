@@ -1,5 +1,7 @@
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config.js'
 import type { AppContext } from './context.js'
@@ -49,6 +51,11 @@ export async function buildApp(
       },
     },
     bodyLimit: 1024 * 1024,
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? // Believe exactly that many proxy hops.
+          (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
   })
 
   const metrics = new Metrics()
@@ -72,12 +79,16 @@ export async function buildApp(
     log: app.log,
     roomIdleMs: config.roomIdleMs,
     compactAfterUpdates: config.compactAfterUpdates,
+    maxDocumentBytes: config.maxDocumentBytes,
+    maxRooms: config.maxRooms,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
   })
   const ctx: AppContext = { config, store, rooms, metrics, log: app.log }
   app.decorate('tandem', ctx)
 
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: config.maxMessageBytes + 1024 },
+    // A hard ceiling for ws itself; the session refuses anything over maxMessageBytes with 4413.
+    options: { maxPayload: Math.min(config.maxMessageBytes * 2, 1024 * 1024 * 1024) },
     // Replaces the plugin's default (close every socket with 1005 at once): commit and compact
     // first, then close with 1012 so clients know to come back.
     preClose: async function () {
@@ -93,8 +104,44 @@ export async function buildApp(
     await store.close()
   })
 
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Tiptap positions remote carets and labels with inline style attributes.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        workerSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // No upgrade-insecure-requests: the app must also work over plain http on a LAN address.
+      },
+    },
+    // HSTS belongs to the TLS-terminating proxy; over plain http it would only confuse.
+    strictTransportSecurity: false,
+    // Cross-origin isolation headers would break nothing today but block future embeds.
+    crossOriginEmbedderPolicy: false,
+  })
+  await app.register(async (scope) => {
+    await scope.register(fastifyRateLimit, {
+      max: config.apiRateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_req, context) => ({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: `Rate limit exceeded: ${context.max} requests per minute; retry in ${context.after}`,
+      }),
+    })
+    await documentRoutes(scope, ctx)
+  })
   await app.register(async (scope) => syncRoutes(scope, ctx))
-  await app.register(async (scope) => documentRoutes(scope, ctx))
   await app.register(async (scope) => healthRoutes(scope, ctx))
   await app.register(async (scope) => metricsRoutes(scope, ctx))
   await app.register(async (scope) => webRoutes(scope, ctx))

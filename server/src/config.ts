@@ -31,6 +31,33 @@ export interface Config {
   compactAfterUpdates: number
   /** Time given to open sockets to close on shutdown before they are terminated, in milliseconds. */
   shutdownGraceMs: number
+  /** True when NODE_ENV=development: the Vite dev server's origin is allowed too. */
+  development: boolean
+  /**
+   * Whether X-Forwarded-* headers are believed (Fastify's trustProxy): false, true, a hop count,
+   * or a comma-separated list of proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[]
+  /** Origins allowed to open the sync socket besides the server's own; '*' allows any. */
+  allowedOrigins: string[]
+  /** Open sync connections allowed per client address. */
+  maxConnectionsPerIp: number
+  /** Documents loaded in memory at once; joins past it are refused with 1013. */
+  maxRooms: number
+  /** Messages a connection may queue while its document loads. */
+  maxQueuedMessages: number
+  /** Sustained messages per second per connection (token bucket refill). */
+  rateMessagesPerSec: number
+  /** Messages a connection may send in a burst (token bucket size). */
+  rateBurstMessages: number
+  /** Sustained bytes per second per connection; the burst is MAX_MESSAGE_BYTES. */
+  rateBytesPerSec: number
+  /** Unsent bytes buffered for one connection before it is closed as a slow consumer. */
+  slowConsumerBytes: number
+  /** Interval between WebSocket pings, in milliseconds; a peer silent for two is closed. */
+  heartbeatIntervalMs: number
+  /** Requests per minute per client address on /api. */
+  apiRateLimitPerMinute: number
 }
 
 type Env = Record<string, string | undefined>
@@ -72,6 +99,23 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 
 const MIB = 1024 * 1024
 
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = env.TRUST_PROXY?.trim()
+  if (raw === undefined || raw === '' || ['0', 'false', 'no', 'off'].includes(raw)) return false
+  if (['true', 'yes', 'on'].includes(raw)) return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const list = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  if (list.some((p) => !/^[0-9a-fA-F.:/]+$/.test(p))) {
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false, a hop count or a comma-separated list of addresses/CIDRs, got "${raw}"`,
+    )
+  }
+  return list
+}
+
 /** Reads and validates the environment; throws {@link ConfigError} with a clear message. */
 export function loadConfig(env: Env = process.env): Config {
   const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', Limits.maxDocumentBytes, 1024, 512 * MIB)
@@ -81,7 +125,24 @@ export function loadConfig(env: Env = process.env): Config {
       `MAX_MESSAGE_BYTES (${maxMessageBytes}) must be >= MAX_DOCUMENT_BYTES (${maxDocumentBytes}) so a client that was offline can upload its edits`,
     )
   }
+  const slowConsumerBytes = int(env, 'SLOW_CONSUMER_BYTES', 64 * MIB, 64 * 1024, 4096 * MIB)
+  if (slowConsumerBytes < maxDocumentBytes) {
+    throw new ConfigError(
+      `SLOW_CONSUMER_BYTES (${slowConsumerBytes}) must be >= MAX_DOCUMENT_BYTES (${maxDocumentBytes}) so a joiner can receive a whole document`,
+    )
+  }
   const dataDir = env.DATA_DIR?.trim()
+  const origins = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter(Boolean)
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entries must look like https://host[:port] (or *), got "${origin}"`,
+      )
+    }
+  }
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
@@ -102,5 +163,17 @@ export function loadConfig(env: Env = process.env): Config {
     roomIdleMs: int(env, 'ROOM_IDLE_MS', 5_000, 0, 3_600_000),
     compactAfterUpdates: int(env, 'COMPACT_AFTER_UPDATES', 500, 1, 1_000_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 2_000, 0, 60_000),
+    development: env.NODE_ENV === 'development',
+    trustProxy: trustProxy(env),
+    allowedOrigins: origins,
+    maxConnectionsPerIp: int(env, 'MAX_CONNECTIONS_PER_IP', 50, 1, 1_000_000),
+    maxRooms: int(env, 'MAX_ROOMS', 10_000, 1, 10_000_000),
+    maxQueuedMessages: int(env, 'MAX_QUEUED_MESSAGES', 1_000, 1, 1_000_000),
+    rateMessagesPerSec: int(env, 'RATE_MESSAGES_PER_SEC', 100, 1, 100_000_000),
+    rateBurstMessages: int(env, 'RATE_BURST_MESSAGES', 1_000, 1, 100_000_000),
+    rateBytesPerSec: int(env, 'RATE_BYTES_PER_SEC', 2 * MIB, 1024, 100_000 * MIB),
+    slowConsumerBytes,
+    heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 30_000, 100, 3_600_000),
+    apiRateLimitPerMinute: int(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
   }
 }

@@ -76,6 +76,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   })
+  readonly refusedWrites = new client.Counter({
+    name: 'tandem_refused_writes_total',
+    help: 'Writes refused and dropped (view-only link, document size cap, awareness not owned)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
   readonly socketErrors = new client.Counter({
     name: 'tandem_socket_errors_total',
     help: 'Errors raised on client sockets',

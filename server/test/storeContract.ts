@@ -31,6 +31,21 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       await store.close()
     })
 
+    test('rotating a link replaces its token; the other role is untouched', async () => {
+      const { store } = await make()
+      await store.createDocument('doc1', [
+        { token: 'edit-1', role: 'edit' },
+        { token: 'view-1', role: 'view' },
+      ])
+      expect(await store.rotateLink('doc1', 'view', 'view-2')).toEqual(['view-1'])
+      expect(await store.resolveLink('view-1')).toBeUndefined()
+      expect((await store.resolveLink('view-2'))?.role).toBe('view')
+      expect((await store.resolveLink('edit-1'))?.role).toBe('edit')
+      const links = await store.linksOf('doc1')
+      expect(links.map((l) => l.token).sort()).toEqual(['edit-1', 'view-2'])
+      await store.close()
+    })
+
     test('appends of one tick share a batch and load back in order', async () => {
       const { store } = await make()
       await store.createDocument('d', [])

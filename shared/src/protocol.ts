@@ -34,6 +34,12 @@ export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageT
 export const SyncParam = {
   /** `ack=1` opts into {@link MessageType.saved} messages. */
   ack: 'ack',
+  /**
+   * A per-tab random secret (16–64 URL-safe characters). The awareness client ids a connection
+   * introduces are bound to it, so the same tab can take them back on reconnect while its old
+   * socket is still half-open; without it ownership is first come, released when the socket goes.
+   */
+  tab: 'tab',
 } as const
 
 /** Version of Tandem's extensions to the y-websocket protocol; bump on incompatible change. */
@@ -41,6 +47,9 @@ export const PROTOCOL_EXTENSION_VERSION = 1
 
 /** The reason string the server puts in an auth permission-denied message for view-only links. */
 export const READ_ONLY_REASON = 'read-only'
+
+/** Permission-denied reason when the document reached its size limit; it stays readable. */
+export const DOCUMENT_TOO_LARGE_REASON = 'document-too-large'
 
 /** Names of the shared types inside a document's Y.Doc. */
 export const DocumentFields = {

@@ -2,7 +2,14 @@ import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { CloseCode, MessageType, SyncMessageType } from '@tandem/shared'
+import {
+  CloseCode,
+  DOCUMENT_TOO_LARGE_REASON,
+  MessageType,
+  READ_ONLY_REASON,
+  SyncMessageType,
+  parsePresenceUser,
+} from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DocumentStore } from '../storage/DocumentStore.js'
 import type { Metrics } from '../metrics.js'
@@ -14,6 +21,8 @@ export interface RoomContext {
   metrics: Metrics
   log: FastifyBaseLogger
   compactAfterUpdates: number
+  /** Largest document, counted as stored bytes (snapshot plus log), in bytes. */
+  maxDocumentBytes: number
   /** Called when the last session leaves (the manager starts the idle timer). */
   onEmpty(room: Room): void
 }
@@ -41,6 +50,12 @@ export class Room implements SessionHost {
   #compacting: Promise<void> | undefined
   #pendingWrites = 0
   #writesDrained: (() => void)[] = []
+  /** Stored bytes: the last snapshot plus log records since, including writes in flight. */
+  #sizeBytes = 0
+  #bytesSinceSnapshot = 0
+  #pendingBytes = 0
+  /** Which connection controls each awareness client id, and the tab secret it proved. */
+  readonly #owners = new Map<number, { session: Session; secret: string | undefined }>()
 
   constructor(
     readonly docId: string,
@@ -63,8 +78,11 @@ export class Room implements SessionHost {
         if (stored.snapshot) {
           Y.applyUpdate(this.doc, stored.snapshot.data)
           this.#appliedSeq = stored.snapshot.uptoSeq
+          this.#sizeBytes = stored.snapshot.data.byteLength
         }
         for (const record of stored.updates) {
+          this.#sizeBytes += record.data.byteLength
+          this.#bytesSinceSnapshot += record.data.byteLength
           if (!isValidUpdate(record.data)) {
             bad.push(record.seq)
             continue
@@ -126,9 +144,13 @@ export class Room implements SessionHost {
 
   removeSession(session: Session): void {
     if (!this.sessions.delete(session)) return
-    if (session.controlledIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...session.controlledIds], null)
-    }
+    // Only ids this connection still owns: a reconnected tab may have taken its id over.
+    const owned = [...session.controlledIds].filter(
+      (id) => this.#owners.get(id)?.session === session,
+    )
+    for (const id of owned) this.#owners.delete(id)
+    session.controlledIds.clear()
+    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null)
     if (this.sessions.size === 0) this.ctx.onEmpty(this)
   }
 
@@ -142,8 +164,8 @@ export class Room implements SessionHost {
           this.#handleSync(session, decoder)
           break
         case MessageType.awareness: {
-          const update = decoding.readVarUint8Array(decoder)
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session)
+          const update = this.#vetAwareness(session, decoding.readVarUint8Array(decoder))
+          if (update) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session)
           break
         }
         case MessageType.queryAwareness:
@@ -180,6 +202,15 @@ export class Room implements SessionHost {
           session.flushAck()
           return
         }
+        if (session.role !== 'edit') {
+          // Not applied, not stored, not relayed; the client is told once.
+          this.#refuse(session, READ_ONLY_REASON)
+          return
+        }
+        if (this.#sizeBytes + update.byteLength > this.ctx.maxDocumentBytes) {
+          this.#refuse(session, DOCUMENT_TOO_LARGE_REASON)
+          return
+        }
         this.#write(session, update, n)
         break
       }
@@ -188,16 +219,88 @@ export class Room implements SessionHost {
     }
   }
 
+  #refuse(session: Session, reason: string): void {
+    this.ctx.metrics.refusedWrites.inc({ reason })
+    if (!session.refusalNotified.has(reason)) {
+      session.refusalNotified.add(reason)
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.auth)
+      encoding.writeVarUint(encoder, 0) // y-protocols auth: permission denied
+      encoding.writeVarString(encoder, reason)
+      session.send(encoding.toUint8Array(encoder))
+    }
+    session.flushAck()
+  }
+
+  /**
+   * Keeps only the awareness entries this connection may write: ids it introduced (first come),
+   * or ids whose owner proved the same tab secret (an honest reconnect). Forged entries and
+   * removals of other clients' ids are dropped. The role is set from the connection, never from
+   * what the client claims. Returns undefined when nothing is left.
+   */
+  #vetAwareness(session: Session, update: Uint8Array): Uint8Array | undefined {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    const kept: { id: number; clock: number; state: string }[] = []
+    for (let i = 0; i < count; i++) {
+      const id = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const json = decoding.readVarString(decoder)
+      const owner = this.#owners.get(id)
+      if (owner && owner.session !== session) {
+        const proven = session.tabSecret !== undefined && owner.secret === session.tabSecret
+        if (!proven) {
+          this.ctx.metrics.refusedWrites.inc({ reason: 'awareness-not-owner' })
+          continue
+        }
+        owner.session.controlledIds.delete(id)
+      }
+      const state: unknown = JSON.parse(json)
+      if (state === null) {
+        if (owner?.session !== session) continue
+        kept.push({ id, clock, state: 'null' })
+        continue
+      }
+      if (!owner || owner.session !== session) {
+        this.#owners.set(id, { session, secret: session.tabSecret })
+        session.controlledIds.add(id)
+      }
+      kept.push({ id, clock, state: JSON.stringify(this.#withServerRole(session, state)) })
+    }
+    if (kept.length === 0) return undefined
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, kept.length)
+    for (const entry of kept) {
+      encoding.writeVarUint(encoder, entry.id)
+      encoding.writeVarUint(encoder, entry.clock)
+      encoding.writeVarString(encoder, entry.state)
+    }
+    return encoding.toUint8Array(encoder)
+  }
+
+  #withServerRole(session: Session, state: unknown): unknown {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) return state
+    const record = state as Record<string, unknown>
+    if (!('user' in record)) return record
+    const user = parsePresenceUser(record.user)
+    return { ...record, user: user ? { ...user, role: session.role } : { role: session.role } }
+  }
+
   #write(session: Session, update: Uint8Array, n: number): void {
     session.writePending(n)
     this.#pendingWrites++
+    this.#sizeBytes += update.byteLength
+    this.#pendingBytes += update.byteLength
     this.ctx.store.append(this.docId, update).then(
       (seq) => {
         this.#writeDone()
+        this.#pendingBytes -= update.byteLength
         this.#committed(session, update, seq, n)
       },
       (err: unknown) => {
         this.#writeDone()
+        this.#pendingBytes -= update.byteLength
+        this.#sizeBytes -= update.byteLength
         this.ctx.metrics.commitFailures.inc()
         this.ctx.log.error({ err, docId: this.docId }, 'commit failed; closing the writer')
         // Nothing of this write was stored: the client keeps it and resends after reconnecting.
@@ -218,6 +321,7 @@ export class Room implements SessionHost {
     }
     this.#appliedSeq = Math.max(this.#appliedSeq, seq)
     this.#sinceSnapshot++
+    this.#bytesSinceSnapshot += update.byteLength
     this.ctx.metrics.updatesIn.inc()
     session.writeCommitted(n)
     // Encode once, send the same bytes to every other connection.
@@ -257,11 +361,15 @@ export class Room implements SessionHost {
   async compact(): Promise<void> {
     if (this.state !== 'ready' || this.#sinceSnapshot === 0) return
     const covered = this.#sinceSnapshot
+    const coveredBytes = this.#bytesSinceSnapshot
     const uptoSeq = this.#appliedSeq
     const snapshot = Y.encodeStateAsUpdate(this.doc)
     try {
       await this.ctx.store.compact(this.docId, snapshot, uptoSeq)
       this.#sinceSnapshot -= covered
+      this.#bytesSinceSnapshot -= coveredBytes
+      // What is stored now: the snapshot, the log since it, and writes still in flight.
+      this.#sizeBytes = snapshot.byteLength + this.#bytesSinceSnapshot + this.#pendingBytes
       this.ctx.metrics.compactions.inc()
     } catch (err) {
       this.ctx.log.error({ err, docId: this.docId }, 'compaction failed; the log is kept')
@@ -281,23 +389,13 @@ export class Room implements SessionHost {
 
   #onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
+    _origin: unknown,
   ): void => {
     const changed = [...added, ...updated, ...removed]
     if (changed.length === 0) return
-    const session = this.#sessionOf(origin)
-    if (session) {
-      for (const id of added) session.controlledIds.add(id)
-      for (const id of updated) session.controlledIds.add(id)
-      for (const id of removed) session.controlledIds.delete(id)
-    }
     // Echoed to the sender too: a lone client must keep hearing from the server.
     const message = awarenessMessage(this.awareness, changed)
     for (const other of this.sessions) if (other.state === 'open') other.send(message)
-  }
-
-  #sessionOf(origin: unknown): Session | undefined {
-    return this.sessions.has(origin as Session) ? (origin as Session) : undefined
   }
 }
 

@@ -13,6 +13,11 @@ export interface RoomManagerOptions {
   /** Grace period before an empty room is flushed and unloaded, in milliseconds. */
   roomIdleMs: number
   compactAfterUpdates: number
+  maxDocumentBytes: number
+  /** Rooms allowed in memory at once; joins that would load one more are refused with 1013. */
+  maxRooms: number
+  /** Interval between pings to every connection, in milliseconds. */
+  heartbeatIntervalMs: number
 }
 
 /**
@@ -25,8 +30,23 @@ export class RoomManager {
   /** Unloads in progress, so a re-join waits for the final compaction before loading. */
   readonly #unloading = new Map<string, Promise<void>>()
   #accepting = true
+  readonly #heartbeat: NodeJS.Timeout
 
-  constructor(private readonly options: RoomManagerOptions) {}
+  constructor(private readonly options: RoomManagerOptions) {
+    this.#heartbeat = setInterval(() => {
+      for (const room of this.#rooms.values()) for (const s of room.sessions) s.heartbeat()
+    }, options.heartbeatIntervalMs)
+    this.#heartbeat.unref()
+  }
+
+  /** Closes every connection that came in through one of `tokens` (a rotated link). */
+  closeLinks(docId: string, tokens: readonly string[], code: CloseCode): number {
+    const room = this.#rooms.get(docId)
+    if (!room) return 0
+    const targets = [...room.sessions].filter((s) => tokens.includes(s.token))
+    for (const session of targets) session.close(code)
+    return targets.length
+  }
 
   /** False once shutdown began; new connections are refused with 1012. */
   get accepting(): boolean {
@@ -50,6 +70,11 @@ export class RoomManager {
       return
     }
     let room = this.#rooms.get(docId)
+    if (!room && this.#rooms.size >= this.options.maxRooms) {
+      this.options.metrics.badMessages.inc({ reason: 'too many rooms' })
+      session.close(CloseCode.overloaded)
+      return
+    }
     if (!room) {
       room = new Room(
         docId,
@@ -58,6 +83,7 @@ export class RoomManager {
           metrics: this.options.metrics,
           log: this.options.log,
           compactAfterUpdates: this.options.compactAfterUpdates,
+          maxDocumentBytes: this.options.maxDocumentBytes,
           onEmpty: (r) => this.#scheduleUnload(r),
         },
         this.#unloading.get(docId),
@@ -111,6 +137,7 @@ export class RoomManager {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false
+    clearInterval(this.#heartbeat)
     for (const timer of this.#idleTimers.values()) clearTimeout(timer)
     this.#idleTimers.clear()
     const rooms = [...this.#rooms.values()]

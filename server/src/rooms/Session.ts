@@ -12,15 +12,51 @@ export interface SessionHost {
   removeSession(session: Session): void
 }
 
+/** Per-connection limits, from the server configuration. */
+export interface SessionLimits {
+  maxMessageBytes: number
+  maxQueuedMessages: number
+  rateMessagesPerSec: number
+  rateBurstMessages: number
+  rateBytesPerSec: number
+  slowConsumerBytes: number
+}
+
 /** Options for one connection. */
 export interface SessionOptions {
   role: Role
+  /** The link token the connection came in with (rotating it closes the connection). */
+  token: string
+  /** Per-tab secret that proves ownership of awareness client ids across reconnects. */
+  tabSecret: string | undefined
   /** The client opted into saved-acknowledgement messages (`?ack=1`). */
   wantsAck: boolean
-  maxMessageBytes: number
+  limits: SessionLimits
   metrics: Metrics
   /** Logs socket-level trouble without flooding (debug level). */
   onSocketError(error: Error): void
+}
+
+/** A token bucket: `rate` units per second, holding at most `burst`. */
+class TokenBucket {
+  #tokens: number
+  #last = performance.now()
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.#tokens = burst
+  }
+
+  /** Takes `n` units; false if the bucket does not hold them. */
+  take(n: number): boolean {
+    const now = performance.now()
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.rate)
+    this.#last = now
+    if (this.#tokens < n) return false
+    this.#tokens -= n
+    return true
+  }
 }
 
 /**
@@ -32,6 +68,12 @@ export class Session {
   /** Awareness client ids this connection has set; removed for everyone when it closes. */
   readonly controlledIds = new Set<number>()
   readonly role: Role
+  readonly token: string
+  readonly tabSecret: string | undefined
+  /** Set when the client was told its writes are refused (told once per connection). */
+  refusalNotified = new Set<string>()
+  /** False after a ping until a pong or any frame arrives. */
+  #alive = true
   #host: SessionHost | undefined
   readonly #socket: WebSocket
   readonly #options: SessionOptions
@@ -41,14 +83,22 @@ export class Session {
   /** Numbers of received writes whose commit is pending, ascending. */
   #inflight: number[] = []
   #acked = 0
+  readonly #messageBucket: TokenBucket
+  readonly #byteBucket: TokenBucket
 
   constructor(socket: WebSocket, options: SessionOptions) {
     this.#socket = socket
     this.#options = options
     this.role = options.role
+    this.token = options.token
+    this.tabSecret = options.tabSecret
+    const limits = options.limits
+    this.#messageBucket = new TokenBucket(limits.rateMessagesPerSec, limits.rateBurstMessages)
+    this.#byteBucket = new TokenBucket(limits.rateBytesPerSec, limits.maxMessageBytes)
     // Handlers are attached synchronously, before anything awaits, so no frame is missed.
     socket.binaryType = 'nodebuffer'
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
+    socket.on('pong', () => (this.#alive = true))
     socket.on('close', () => this.#onClosed())
     socket.on('error', (error) => {
       options.metrics.socketErrors.inc()
@@ -76,18 +126,29 @@ export class Session {
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return
+    this.#alive = true
+    const limits = this.#options.limits
     this.#options.metrics.bytesIn.inc(data.byteLength)
     if (!isBinary) {
       this.fail(CloseCode.unsupportedData, 'text frame')
       return
     }
-    if (data.byteLength > this.#options.maxMessageBytes) {
+    if (data.byteLength > limits.maxMessageBytes) {
       this.fail(CloseCode.tooLarge, 'message too large')
       return
     }
+    if (!this.#messageBucket.take(1) || !this.#byteBucket.take(data.byteLength)) {
+      this.fail(CloseCode.rateLimited, 'rate limited')
+      return
+    }
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    if (this.state === 'waiting' || !this.#host) this.#queue.push(frame)
-    else this.#host.handleMessage(this, frame)
+    if (this.state === 'open' && this.#host) {
+      this.#host.handleMessage(this, frame)
+    } else if (this.#queue.length >= limits.maxQueuedMessages) {
+      this.fail(CloseCode.overloaded, 'queue full while loading')
+    } else {
+      this.#queue.push(frame)
+    }
   }
 
   /** Numbers the next sync message from the client. */
@@ -120,11 +181,31 @@ export class Session {
     this.send(encoding.toUint8Array(encoder))
   }
 
-  /** Sends one message if the socket is open. */
+  /**
+   * Sends one message if the socket is open. A peer that stops reading is closed once its unsent
+   * buffer passes the limit, instead of growing server memory; it reconnects and resyncs.
+   */
   send(message: Uint8Array): void {
     if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
     this.#options.metrics.bytesOut.inc(message.byteLength)
     this.#socket.send(message)
+    if (this.#socket.bufferedAmount > this.#options.limits.slowConsumerBytes) {
+      this.fail(CloseCode.slowConsumer, 'slow consumer')
+      // It is not reading, so the close frame may never get through: drop it shortly.
+      setTimeout(() => this.#socket.terminate(), 1_000).unref()
+    }
+  }
+
+  /** Called every heartbeat interval: pings, or drops a peer that did not answer the last ping. */
+  heartbeat(): void {
+    if (this.state === 'closed') return
+    if (!this.#alive) {
+      this.#options.metrics.badMessages.inc({ reason: 'heartbeat timeout' })
+      this.terminate()
+      return
+    }
+    this.#alive = false
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.ping()
   }
 
   /** Closes for bad input or a refusal; counts it by reason. */

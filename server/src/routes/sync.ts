@@ -19,11 +19,20 @@ declare module 'fastify' {
  * error at the handshake reaches a browser only as 1006.
  */
 export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const connectionsByIp = new Map<string, number>()
   app.get<{ Params: { docId: string }; Querystring: Record<string, string | undefined> }>(
     '/sync/:docId',
     {
       websocket: true,
       preValidation: async (req) => {
+        if (!originAllowed(ctx.config, req)) {
+          req.tandemAccess = { refuse: CloseCode.forbidden }
+          return
+        }
+        if ((connectionsByIp.get(req.ip) ?? 0) >= ctx.config.maxConnectionsPerIp) {
+          req.tandemAccess = { refuse: CloseCode.rateLimited }
+          return
+        }
         req.tandemAccess = await decideAccess(ctx, req.params.docId)
       },
     },
@@ -31,20 +40,59 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const access = req.tandemAccess ?? { refuse: CloseCode.badDocumentId }
       if ('refuse' in access) {
         socket.on('error', () => {})
-        ctx.metrics.badMessages.inc({ reason: `refused_${access.refuse}` })
+        ctx.metrics.badMessages.inc({ reason: `refused ${access.refuse}` })
         socket.close(access.refuse, closeReasons[access.refuse])
         return
       }
+      const ip = req.ip
+      // Checked again here, synchronously: handshakes that passed the hook together count now.
+      if ((connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp) {
+        socket.on('error', () => {})
+        ctx.metrics.badMessages.inc({ reason: 'too many connections' })
+        socket.close(CloseCode.rateLimited, closeReasons[CloseCode.rateLimited])
+        return
+      }
+      connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1)
+      socket.once('close', () => {
+        const left = (connectionsByIp.get(ip) ?? 1) - 1
+        if (left > 0) connectionsByIp.set(ip, left)
+        else connectionsByIp.delete(ip)
+      })
+      const tab = req.query[SyncParam.tab]
       const session = new Session(socket, {
         role: access.grant.role,
+        token: access.grant.token,
+        tabSecret: tab && TAB_SECRET.test(tab) ? tab : undefined,
         wantsAck: req.query[SyncParam.ack] === '1',
-        maxMessageBytes: ctx.config.maxMessageBytes,
+        limits: ctx.config,
         metrics: ctx.metrics,
         onSocketError: (error) => req.log.debug({ err: error }, 'client socket error'),
       })
       ctx.rooms.join(access.grant.docId, session)
     },
   )
+}
+
+const TAB_SECRET = /^[A-Za-z0-9_-]{16,64}$/
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * Guards against cross-site WebSocket hijacking: a browser always sends Origin, so a page on
+ * another site is refused unless listed in ALLOWED_ORIGINS. Non-browser clients send no Origin.
+ */
+function originAllowed(config: AppContext['config'], req: FastifyRequest): boolean {
+  const origin = req.headers.origin
+  if (origin === undefined) return true
+  if (config.allowedOrigins.includes('*') || config.allowedOrigins.includes(origin)) return true
+  let url: URL
+  try {
+    url = new URL(origin)
+  } catch {
+    return false
+  }
+  if (url.host === req.host) return true
+  // The Vite dev server (pnpm dev) runs on another local port and proxies the socket.
+  return config.development && LOCAL_HOSTS.has(url.hostname)
 }
 
 async function decideAccess(ctx: AppContext, token: string): Promise<Access> {

@@ -42,6 +42,13 @@ export interface DocumentStore {
   createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void>
   /** Returns what a link token grants, or undefined for an unknown or revoked token. */
   resolveLink(token: string): Promise<LinkGrant | undefined>
+  /** All current links of a document. */
+  linksOf(docId: string): Promise<LinkGrant[]>
+  /**
+   * Replaces the document's links of `role` with one new token, in one transaction. Returns the
+   * tokens that stopped working.
+   */
+  rotateLink(docId: string, role: Role, newToken: string): Promise<string[]>
   /** Returns metadata, or undefined if the document does not exist. */
   getMeta(docId: string): Promise<DocumentMeta | undefined>
   /**

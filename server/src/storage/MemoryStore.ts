@@ -1,3 +1,4 @@
+import type { Role } from '@tandem/shared'
 import { checksum } from './checksum.js'
 import type { DocumentMeta, DocumentStore, LinkGrant, LoadedDocument } from './DocumentStore.js'
 import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
@@ -52,6 +53,23 @@ export class MemoryStore implements DocumentStore {
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
     const link = this.#links.get(token)
     return link ? { ...link } : undefined
+  }
+
+  async linksOf(docId: string): Promise<LinkGrant[]> {
+    return [...this.#links.values()].filter((l) => l.docId === docId).map((l) => ({ ...l }))
+  }
+
+  async rotateLink(docId: string, role: Role, newToken: string): Promise<string[]> {
+    if (this.#links.has(newToken)) throw new Error('link token exists')
+    const old: string[] = []
+    for (const [token, link] of this.#links) {
+      if (link.docId === docId && link.role === role) {
+        this.#links.delete(token)
+        old.push(token)
+      }
+    }
+    this.#links.set(newToken, { token: newToken, docId, role })
+    return old
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {

@@ -101,6 +101,13 @@ export class SqliteStore implements DocumentStore {
       resolveLink: db.prepare<[string], { doc_id: string; role: Role }>(
         'SELECT doc_id, role FROM links WHERE token = ?',
       ),
+      linksOf: db.prepare<[string], { token: string; role: Role }>(
+        'SELECT token, role FROM links WHERE doc_id = ? ORDER BY role, created_at',
+      ),
+      linksOfRole: db.prepare<[string, string], { token: string }>(
+        'SELECT token FROM links WHERE doc_id = ? AND role = ?',
+      ),
+      deleteLinksOfRole: db.prepare('DELETE FROM links WHERE doc_id = ? AND role = ?'),
       meta: db.prepare<[string], { created_at: number; updated_at: number; size_bytes: number }>(
         'SELECT created_at, updated_at, size_bytes FROM documents WHERE id = ?',
       ),
@@ -156,6 +163,19 @@ export class SqliteStore implements DocumentStore {
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
     const row = this.#stmt.resolveLink.get(token)
     return row ? { token, docId: row.doc_id, role: row.role } : undefined
+  }
+
+  async linksOf(docId: string): Promise<LinkGrant[]> {
+    return this.#stmt.linksOf.all(docId).map((row) => ({ token: row.token, docId, role: row.role }))
+  }
+
+  async rotateLink(docId: string, role: Role, newToken: string): Promise<string[]> {
+    return this.#db.transaction(() => {
+      const old = this.#stmt.linksOfRole.all(docId, role).map((row) => row.token)
+      this.#stmt.deleteLinksOfRole.run(docId, role)
+      this.#stmt.insertLink.run(newToken, docId, role, Date.now())
+      return old
+    })()
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {
