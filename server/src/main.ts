@@ -22,7 +22,9 @@ try {
 const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
 const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-app.log.info(
+// The startup line is printed at any level but silent: operators and tools read the port from it.
+const startupLog = config.logLevel === 'silent' ? app.log : app.log.child({}, { level: 'info' })
+startupLog.info(
   { port, url: `http://${shownHost}:${port}`, dataDir: config.dataDir, storage: config.storage },
   'Tandem listening',
 )

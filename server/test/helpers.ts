@@ -157,9 +157,18 @@ export function rawSocket(url: string, headers: Record<string, string> = {}): Ra
   return { ws, messages, opened, closed }
 }
 
-/** Reads a Prometheus counter or gauge value (without labels) from /metrics. */
-export async function metric(server: { http: string }, name: string): Promise<number> {
+/**
+ * Reads a Prometheus counter or gauge from /metrics; with `reason`, the series with that label.
+ * A labelled series that has not been counted yet reads 0.
+ */
+export async function metric(
+  server: { http: string },
+  name: string,
+  reason?: string,
+): Promise<number> {
   const text = await (await fetch(`${server.http}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
-  return line ? Number(line.split(' ')[1]) : NaN
+  const prefix = reason === undefined ? `${name} ` : `${name}{reason="${reason}"} `
+  const line = text.split('\n').find((l) => l.startsWith(prefix))
+  if (!line) return reason === undefined ? NaN : 0
+  return Number(line.slice(prefix.length))
 }

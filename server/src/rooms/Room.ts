@@ -5,6 +5,7 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import {
   CloseCode,
   DOCUMENT_TOO_LARGE_REASON,
+  Limits,
   MessageType,
   READ_ONLY_REASON,
   SyncMessageType,
@@ -246,6 +247,10 @@ export class Room implements SessionHost {
       const id = decoding.readVarUint(decoder)
       const clock = decoding.readVarUint(decoder)
       const json = decoding.readVarString(decoder)
+      if (json.length > Limits.maxAwarenessStateBytes) {
+        this.ctx.metrics.refusedWrites.inc({ reason: 'awareness-too-large' })
+        continue
+      }
       const owner = this.#owners.get(id)
       if (owner && owner.session !== session) {
         const proven = session.tabSecret !== undefined && owner.secret === session.tabSecret
