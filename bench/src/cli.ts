@@ -22,6 +22,10 @@ export interface Options {
   outDir: string | undefined
   /** Total connection attempts in flight at once while connecting (split across workers). */
   concurrency: number
+  /** Before each run, wait until the machine is at most this busy (percent of all cores)… */
+  quietPct: number
+  /** …but no longer than this, in seconds. */
+  quietWaitSeconds: number
   fanoutEditors: number[]
   fanoutRate: number
   fanoutSeconds: number
@@ -55,7 +59,8 @@ const usage = `pnpm bench [-- options]
   --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12
   --rooms 500 --room-clients 2 --idle-rooms 200 --idle-clients 10
   --bigdoc-ops 100000 --bigdoc-batch 100 --joins 10 --cold-joins 10
-  --concurrency 50 --seed 1`
+  --concurrency 50 --seed 1
+  --quiet-pct 25 --quiet-wait 30   before each run wait (bounded) for the machine to be this idle`
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
   const items = value
@@ -91,6 +96,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       profile: { type: 'boolean' },
       out: { type: 'string' },
       concurrency: { type: 'string' },
+      'quiet-pct': { type: 'string' },
+      'quiet-wait': { type: 'string' },
       'fanout-editors': { type: 'string' },
       'fanout-rate': { type: 'string' },
       'fanout-seconds': { type: 'string' },
@@ -156,6 +163,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     profile: values.profile === true,
     outDir: values.out,
     concurrency: Math.round(num(values.concurrency, 50, 'concurrency')),
+    quietPct: num(values['quiet-pct'], 25, 'quiet-pct'),
+    quietWaitSeconds: num(values['quiet-wait'], smoke ? 2 : 30, 'quiet-wait'),
     fanoutEditors: values['fanout-editors']
       ? values['fanout-editors'].split(',').map((s) => Math.round(num(s, 1, 'fanout-editors')))
       : d.fanoutEditors,

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { generateHistory, type History } from './bigdoc.js'
 import { Scenario, parseOptions, usage, type Options } from './cli.js'
 import { createLoopMonitor, progress, type Ctx } from './context.js'
+import { waitForQuiet } from './machine.js'
 import { WorkerPool } from './pool.js'
 import {
   jsonLine,
@@ -161,15 +162,23 @@ async function main(): Promise<void> {
         scenario: plan.scenario,
         title: plan.title,
         params: plan.params,
-        defs: plan.defs,
+        defs: [
+          ...plan.defs,
+          { key: 'machineBusyBeforePct', label: 'machine busy before run (%)', digits: 0 },
+        ],
         runs: [],
       }
       // Interleave servers within each repeat so slow drifts of a shared machine hit all alike.
       for (let rep = 0; rep < opts.repeat; rep++) {
         for (const kind of plan.servers) {
-          progress(`${plan.scenario} #${rep + 1} ${kind}`)
+          const busy = await waitForQuiet(opts.quietPct, opts.quietWaitSeconds * 1000)
+          progress(
+            `${plan.scenario} #${rep + 1} ${kind} (machine ${busy.toFixed(0)} % busy before)`,
+          )
           try {
-            report.runs.push(await plan.run(kind, rep))
+            const result = await plan.run(kind, rep)
+            result.metrics.machineBusyBeforePct = busy
+            report.runs.push(result)
           } catch (err) {
             failures++
             const message = err instanceof Error ? err.message : String(err)

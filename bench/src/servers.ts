@@ -16,8 +16,16 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const repoRoot = resolve(here, '..', '..')
 const tandemMain = join(repoRoot, 'server', 'dist', 'main.js')
 
-/** Limits the bench raises on Tandem, listed in every report (empty when none). */
-export const tandemRaisedLimits: Record<string, string> = {}
+/**
+ * Limits the bench raises on Tandem, listed in every report. Every bench client connects from
+ * 127.0.0.1, so the per-IP cap (default 50) would refuse most of them; saturation editors send
+ * more than the default 100 messages/s per connection. Everything else stays at its default.
+ */
+export const tandemRaisedLimits: Record<string, string> = {
+  MAX_CONNECTIONS_PER_IP: '100000',
+  RATE_MESSAGES_PER_SEC: '100000',
+  RATE_BURST_MESSAGES: '100000',
+}
 
 /**
  * Environment for Tandem: its normal limits, plus whatever `tandemRaisedLimits` lists. The port is
@@ -153,6 +161,40 @@ export class RunningServer {
     if (this.poller) clearInterval(this.poller)
     this.poller = undefined
     return this.peakPolled
+  }
+
+  /**
+   * Tandem's Prometheus metrics, summed over label sets (name → value); empty for the peers or
+   * when the endpoint does not answer.
+   */
+  async scrapeMetrics(): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    if (this.kind !== ServerKind.tandem) return out
+    const text = await new Promise<string>((res) => {
+      const req = httpGet(
+        { host: '127.0.0.1', port: this.target.port, path: '/metrics', timeout: 5000 },
+        (r) => {
+          let body = ''
+          r.setEncoding('utf8')
+          r.on('data', (c: string) => (body += c))
+          r.on('end', () => res(body))
+          r.on('error', () => res(''))
+        },
+      )
+      req.on('error', () => res(''))
+      req.on('timeout', () => {
+        req.destroy()
+        res('')
+      })
+    })
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) continue
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
+      if (!m || m[2]?.includes('le=')) continue
+      const name = m[1] as string
+      out.set(name, (out.get(name) ?? 0) + Number(m[3]))
+    }
+    return out
   }
 
   /** Last lines the server wrote to stderr (for error reports). */

@@ -6,6 +6,7 @@
 import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
+import { CpuWindow } from '../machine.js'
 import { startServer } from '../servers.js'
 import { summarize } from '../stats.js'
 import { ServerKind } from '../wire.js'
@@ -25,6 +26,13 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'ackP95', label: 'saved-ack p95 (ms)' },
   { key: 'ackP99', label: 'saved-ack p99 (ms)' },
   { key: 'genLagP99', label: 'generator loop lag p99 (ms)' },
+  { key: 'genCpuSeconds', label: 'generator CPU seconds' },
+  { key: 'othersPct', label: 'other processes, % of machine', digits: 0 },
+  { key: 'irqPct', label: 'irq + softirq (loopback network), % of machine', digits: 0 },
+  { key: 'commits', label: 'Tandem: commits (transactions)', digits: 0 },
+  { key: 'batchMean', label: 'Tandem: updates per commit, mean' },
+  { key: 'commitMsMean', label: 'Tandem: commit duration mean (ms)' },
+  { key: 'commitBusyPct', label: 'Tandem: % of send window spent committing', digits: 0 },
 ]
 
 export async function fanout(
@@ -55,11 +63,15 @@ export async function fanout(
       notes.push(`${room.connectFailures.length} connect failures (${room.connectFailures[0]})`)
     }
     await resetWindow(ctx)
+    const metrics0 = await server.scrapeMetrics()
     const cpu0 = server.cpuSeconds()
+    const window = new CpuWindow()
     const hwmReset = server.resetPeakRss()
     server.startRssPolling()
     const w = await sendWindow(ctx, room, o.fanoutRate, o.fanoutSeconds * 1000, 10_000)
     const cpu = server.cpuSeconds() - cpu0
+    const machine = window.close(cpu)
+    const metrics1 = await server.scrapeMetrics()
     const polled = server.stopRssPolling()
     const peak = hwmReset ? Math.max(server.memory().peakRssBytes, polled) : polled
     const conv = await checkConvergence(ctx, room, w.sent)
@@ -68,7 +80,8 @@ export async function fanout(
     const ackLat = summarize(w.ackLatencies)
     progress(
       `fanout ${editors} ${kind}: p50 ${lat.p50.toFixed(1)} p99 ${lat.p99.toFixed(1)} ms, ` +
-        `${w.delivered}/${w.offered} delivered, cpu ${cpu.toFixed(2)} s, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
+        `${w.delivered}/${w.offered} delivered, server ${cpu.toFixed(2)} s CPU, generator ` +
+        `${machine.generatorCpuSeconds.toFixed(2)} s, others ${machine.othersPct.toFixed(0)} %, irq ${machine.irqPct.toFixed(0)} %, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
     )
     const metrics: Record<string, number> = {
       latP50: lat.p50,
@@ -81,6 +94,19 @@ export async function fanout(
       cpuSeconds: cpu,
       peakRssMiB: peak / 2 ** 20,
       genLagP99: w.lag.p99Ms,
+      genCpuSeconds: machine.generatorCpuSeconds,
+      othersPct: machine.othersPct,
+      irqPct: machine.irqPct,
+    }
+    const delta = (name: string): number => (metrics1.get(name) ?? 0) - (metrics0.get(name) ?? 0)
+    const commits = delta('tandem_commit_duration_seconds_count')
+    if (commits > 0) {
+      // Tandem commits synchronously on its event loop: this is how long the loop was blocked.
+      metrics.commits = commits
+      metrics.commitMsMean = (1000 * delta('tandem_commit_duration_seconds_sum')) / commits
+      metrics.commitBusyPct =
+        (100 * delta('tandem_commit_duration_seconds_sum')) / (w.sendMs / 1000)
+      metrics.batchMean = delta('tandem_commit_batch_updates_sum') / commits
     }
     if (ack) {
       metrics.ackP50 = ackLat.p50

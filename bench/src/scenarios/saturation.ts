@@ -7,6 +7,7 @@
 import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
+import { CpuWindow } from '../machine.js'
 import { startServer } from '../servers.js'
 import { summarize } from '../stats.js'
 import type { ServerKind } from '../wire.js'
@@ -22,7 +23,9 @@ export const saturationDefs: MetricDef[] = [
   { key: 'maxUpdatesPerSec', label: 'offered updates/s at that step', digits: 0 },
   { key: 'p99AtMax', label: 'latency p99 at that step (ms)' },
   { key: 'cpuUsPerDeliveryAtMax', label: 'server CPU µs / delivery at that step', better: 'lower' },
+  { key: 'serverCpuPctAtMax', label: 'server CPU % of one core at that step', digits: 0 },
   { key: 'genLagP99AtMax', label: 'generator loop lag p99 at that step (ms)' },
+  { key: 'othersPctAtMax', label: 'other processes, % of machine', digits: 0 },
 ]
 
 const minRatio = 0.99
@@ -55,15 +58,18 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
     for (const total of rates) {
       await resetWindow(ctx)
       const cpu0 = server.cpuSeconds()
+      const window = new CpuWindow()
       const w = await sendWindow(ctx, room, total / o.satEditors, o.satStepSeconds * 1000, 2000)
       const cpu = server.cpuSeconds() - cpu0
+      const machine = window.close(cpu)
       const lat = summarize(w.latencies)
       const ratio = w.offered ? w.delivered / w.offered : 0
       const perSec = w.delivered / o.satStepSeconds
       steps.push(`${Math.round(total)}/s→${Math.round(perSec)} d/s p99 ${lat.p99.toFixed(0)}`)
       progress(
         `saturation ${kind}: ${Math.round(total)} upd/s offered, ${Math.round(perSec)} deliveries/s, ` +
-          `ratio ${ratio.toFixed(3)}, p99 ${lat.p99.toFixed(1)} ms, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
+          `ratio ${ratio.toFixed(3)}, p99 ${lat.p99.toFixed(1)} ms, lag p99 ${w.lag.p99Ms.toFixed(1)} ms, ` +
+          `server ${cpu.toFixed(2)} s, generator ${machine.generatorCpuSeconds.toFixed(2)} s CPU, others ${machine.othersPct.toFixed(0)} %`,
       )
       const pass = ratio >= minRatio && lat.p99 <= maxP99Ms && w.closedEarly === 0
       if (!pass) {
@@ -77,6 +83,8 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
         p99AtMax: lat.p99,
         cpuUsPerDeliveryAtMax: w.delivered ? (cpu * 1e6) / w.delivered : NaN,
         genLagP99AtMax: w.lag.p99Ms,
+        serverCpuPctAtMax: (100 * cpu) / o.satStepSeconds,
+        othersPctAtMax: machine.othersPct,
       }
       if (!server.alive) {
         stop = 'server died'
