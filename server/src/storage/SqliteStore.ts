@@ -1,6 +1,5 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import Database from 'better-sqlite3'
+import { Worker } from 'node:worker_threads'
+import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
 import { checksum } from './checksum.js'
 import {
@@ -11,7 +10,9 @@ import {
   type LoadedDocument,
   type StoredUpdate,
 } from './DocumentStore.js'
-import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
+import { GroupCommitQueue, type StoreHooks } from './groupCommit.js'
+import { migrate, openDatabase } from './sqliteSchema.js'
+import type { WriterReply, WriterRequest } from './sqliteWriterProtocol.js'
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -22,49 +23,7 @@ export interface SqliteStoreOptions {
   hooks?: StoreHooks
 }
 
-/** Schema migrations; index i upgrades user_version i to i + 1. Never edit a released one. */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE documents (
-    id TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    size_bytes INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
-  CREATE TABLE links (
-    token TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('edit', 'view')),
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX links_by_doc ON links (doc_id);
-  CREATE TABLE updates (
-    doc_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    PRIMARY KEY (doc_id, seq)
-  ) STRICT;
-  CREATE TABLE snapshots (
-    doc_id TEXT PRIMARY KEY,
-    upto_seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE TABLE quarantine (
-    id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
-  `,
-]
+type Request = WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never
 
 interface UpdateRow {
   seq: number
@@ -72,52 +31,44 @@ interface UpdateRow {
   crc: number
 }
 
+// Under the test runner this file runs from src/ as TypeScript; the worker always runs the
+// compiled JavaScript in dist/ (built before the tests).
+const WRITER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/storage/sqliteWriter.js', import.meta.url)
+  : new URL('./sqliteWriter.js', import.meta.url)
+
 /**
  * The default store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged edit
- * survives power loss. Appends are group-committed: one transaction per event-loop tick.
+ * survives power loss. Writes go to a worker thread that owns the write connection, group-committed
+ * (one transaction per batch); reads use a connection on the calling thread, which WAL lets run
+ * alongside the writer.
  */
 export class SqliteStore implements DocumentStore {
   readonly #db: Database.Database
   readonly #queue: GroupCommitQueue
   readonly #hooks: StoreHooks
+  readonly #options: SqliteStoreOptions
   readonly #stmt
+  #writer: Worker
+  #nextId = 1
+  readonly #waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
+  #closed = false
 
   constructor(options: SqliteStoreOptions) {
-    fs.mkdirSync(path.dirname(options.file), { recursive: true })
+    this.#options = options
     this.#hooks = options.hooks ?? {}
-    const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5_000 })
+    const db = openDatabase(options.file, options.busyTimeoutMs ?? 5_000)
     this.#db = db
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
     migrate(db)
     this.#stmt = {
-      insertDoc: db.prepare(
-        'INSERT INTO documents (id, created_at, updated_at, size_bytes) VALUES (?, ?, ?, 0)',
-      ),
-      insertLink: db.prepare(
-        'INSERT INTO links (token, doc_id, role, created_at) VALUES (?, ?, ?, ?)',
-      ),
       resolveLink: db.prepare<[string], { doc_id: string; role: Role }>(
         'SELECT doc_id, role FROM links WHERE token = ?',
       ),
       linksOf: db.prepare<[string], { token: string; role: Role }>(
         'SELECT token, role FROM links WHERE doc_id = ? ORDER BY role, created_at',
       ),
-      linksOfRole: db.prepare<[string, string], { token: string }>(
-        'SELECT token FROM links WHERE doc_id = ? AND role = ?',
-      ),
-      deleteLinksOfRole: db.prepare('DELETE FROM links WHERE doc_id = ? AND role = ?'),
       meta: db.prepare<[string], { created_at: number; updated_at: number; size_bytes: number }>(
         'SELECT created_at, updated_at, size_bytes FROM documents WHERE id = ?',
-      ),
-      lastSeq: db.prepare<[string, string], { seq: number }>(
-        `SELECT max(coalesce((SELECT max(seq) FROM updates WHERE doc_id = ?), 0),
-                    coalesce((SELECT upto_seq FROM snapshots WHERE doc_id = ?), 0)) AS seq`,
-      ),
-      insertUpdate: db.prepare('INSERT INTO updates (doc_id, seq, data, crc) VALUES (?, ?, ?, ?)'),
-      touchDoc: db.prepare(
-        'UPDATE documents SET updated_at = ?, size_bytes = size_bytes + ? WHERE id = ?',
       ),
       snapshot: db.prepare<[string], { upto_seq: number; data: Buffer; crc: number }>(
         'SELECT upto_seq, data, crc FROM snapshots WHERE doc_id = ?',
@@ -125,39 +76,58 @@ export class SqliteStore implements DocumentStore {
       updatesAfter: db.prepare<[string, number], UpdateRow>(
         'SELECT seq, data, crc FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq',
       ),
-      upsertSnapshot: db.prepare(
-        `INSERT INTO snapshots (doc_id, upto_seq, data, crc, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (doc_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data,
-           crc = excluded.crc, created_at = excluded.created_at`,
-      ),
-      dropUpdatesUpTo: db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq <= ?'),
-      logBytes: db.prepare<[string], { bytes: number }>(
-        'SELECT coalesce(sum(length(data)), 0) AS bytes FROM updates WHERE doc_id = ?',
-      ),
-      setSize: db.prepare('UPDATE documents SET size_bytes = ? WHERE id = ?'),
-      updateRow: db.prepare<[string, number], UpdateRow>(
-        'SELECT seq, data, crc FROM updates WHERE doc_id = ? AND seq = ?',
-      ),
-      insertQuarantine: db.prepare(
-        `INSERT INTO quarantine (doc_id, kind, seq, data, crc, reason, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      deleteUpdate: db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
-      deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE doc_id = ?'),
-      deleteDocUpdates: db.prepare('DELETE FROM updates WHERE doc_id = ?'),
-      deleteLinks: db.prepare('DELETE FROM links WHERE doc_id = ?'),
-      deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
       ping: db.prepare('SELECT 1'),
     }
-    this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), this.#hooks)
+    this.#writer = this.#startWriter()
+    this.#queue = new GroupCommitQueue(
+      (batch) =>
+        this.#request({
+          op: 'append',
+          batch: batch.map((item) => ({ docId: item.docId, data: item.data })),
+        }) as Promise<number[]>,
+      this.#hooks,
+    )
+  }
+
+  #startWriter(): Worker {
+    const writer = new Worker(WRITER_URL, {
+      workerData: { file: this.#options.file, busyTimeoutMs: this.#options.busyTimeoutMs ?? 5_000 },
+    })
+    writer.on('message', (reply: WriterReply) => {
+      const waiter = this.#waiting.get(reply.id)
+      if (!waiter) return
+      this.#waiting.delete(reply.id)
+      if (reply.ok) waiter.resolve(reply.value)
+      else waiter.reject(new CommitError(reply.message))
+    })
+    const fail = (error: Error) => {
+      // Nothing pending was committed; callers see the failure. Later requests get a new writer.
+      for (const waiter of this.#waiting.values()) waiter.reject(new CommitError(error.message))
+      this.#waiting.clear()
+      if (!this.#closed && this.#writer === writer) this.#writer = this.#startWriter()
+    }
+    writer.on('error', fail)
+    writer.on('exit', (code) => {
+      if (!this.#closed) fail(new Error(`storage writer exited with code ${code}`))
+    })
+    return writer
+  }
+
+  #request(request: Request): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new CommitError('store is closed'))
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject })
+      this.#writer.postMessage({ ...request, id })
+    })
   }
 
   async createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void> {
-    const now = Date.now()
-    this.#db.transaction(() => {
-      this.#stmt.insertDoc.run(docId, now, now)
-      for (const link of links) this.#stmt.insertLink.run(link.token, docId, link.role, now)
-    })()
+    await this.#request({
+      op: 'createDocument',
+      docId,
+      links: links.map((l) => ({ token: l.token, role: l.role })),
+    })
   }
 
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
@@ -170,12 +140,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async rotateLink(docId: string, role: Role, newToken: string): Promise<string[]> {
-    return this.#db.transaction(() => {
-      const old = this.#stmt.linksOfRole.all(docId, role).map((row) => row.token)
-      this.#stmt.deleteLinksOfRole.run(docId, role)
-      this.#stmt.insertLink.run(newToken, docId, role, Date.now())
-      return old
-    })()
+    return (await this.#request({ op: 'rotateLink', docId, role, token: newToken })) as string[]
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {
@@ -189,27 +154,6 @@ export class SqliteStore implements DocumentStore {
     return this.#queue.append(docId, update)
   }
 
-  /** Writes one batch in a single transaction and assigns each append its seq. */
-  #commit(batch: readonly PendingAppend[]): number[] {
-    const now = Date.now()
-    const seqs: number[] = []
-    this.#db.transaction(() => {
-      const last = new Map<string, number>()
-      const added = new Map<string, number>()
-      for (const item of batch) {
-        let seq = last.get(item.docId)
-        if (seq === undefined) seq = this.#stmt.lastSeq.get(item.docId, item.docId)?.seq ?? 0
-        seq += 1
-        last.set(item.docId, seq)
-        this.#stmt.insertUpdate.run(item.docId, seq, item.data, checksum(item.data))
-        added.set(item.docId, (added.get(item.docId) ?? 0) + item.data.byteLength)
-        seqs.push(seq)
-      }
-      for (const [docId, bytes] of added) this.#stmt.touchDoc.run(now, bytes, docId)
-    })()
-    return seqs
-  }
-
   async load(docId: string): Promise<LoadedDocument> {
     await this.#queue.flush()
     let quarantined = 0
@@ -221,32 +165,28 @@ export class SqliteStore implements DocumentStore {
       if (checksum(snap.data) === snap.crc) {
         result.snapshot = { data: toBytes(snap.data), uptoSeq: snap.upto_seq }
       } else {
-        this.#db.transaction(() => {
-          this.#stmt.insertQuarantine.run(
-            docId,
-            'snapshot',
-            snap.upto_seq,
-            snap.data,
-            snap.crc,
-            'checksum mismatch',
-            Date.now(),
-          )
-          this.#stmt.deleteSnapshot.run(docId)
-        })()
-        quarantined += 1
+        quarantined += (await this.#request({
+          op: 'quarantineSnapshot',
+          docId,
+          reason: 'checksum mismatch',
+        })) as number
       }
     }
-    const bad: UpdateRow[] = []
+    const bad: number[] = []
     for (const row of this.#stmt.updatesAfter.iterate(docId, after)) {
-      if (checksum(row.data) === row.crc)
+      if (checksum(row.data) === row.crc) {
         result.updates.push({ seq: row.seq, data: toBytes(row.data) })
-      else bad.push(row)
+      } else {
+        bad.push(row.seq)
+      }
     }
     if (bad.length > 0) {
-      this.#db.transaction(() => {
-        for (const row of bad) this.#moveAside(docId, row, 'checksum mismatch')
-      })()
-      quarantined += bad.length
+      quarantined += (await this.#request({
+        op: 'quarantineUpdates',
+        docId,
+        seqs: bad,
+        reason: 'checksum mismatch',
+      })) as number
     }
     result.quarantined = quarantined
     if (quarantined > 0) this.#hooks.onQuarantine?.(quarantined)
@@ -254,39 +194,27 @@ export class SqliteStore implements DocumentStore {
   }
 
   async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
-    await this.#queue.flush()
-    this.#db.transaction(() => {
-      this.#stmt.upsertSnapshot.run(docId, uptoSeq, snapshot, checksum(snapshot), Date.now())
-      this.#stmt.dropUpdatesUpTo.run(docId, uptoSeq)
-      const log = this.#stmt.logBytes.get(docId)?.bytes ?? 0
-      this.#stmt.setSize.run(snapshot.byteLength + log, docId)
-    })()
+    // Appends still queued get seqs above uptoSeq: the writer handles requests in order.
+    await this.#request({ op: 'compact', docId, snapshot, uptoSeq })
   }
 
   async quarantine(docId: string, seq: number, reason: string): Promise<void> {
     await this.#queue.flush()
-    const row = this.#stmt.updateRow.get(docId, seq)
-    if (!row) return
-    this.#db.transaction(() => this.#moveAside(docId, row, reason))()
-    this.#hooks.onQuarantine?.(1)
-  }
-
-  #moveAside(docId: string, row: UpdateRow, reason: string): void {
-    this.#stmt.insertQuarantine.run(docId, 'update', row.seq, row.data, row.crc, reason, Date.now())
-    this.#stmt.deleteUpdate.run(docId, row.seq)
+    const moved = (await this.#request({
+      op: 'quarantineUpdates',
+      docId,
+      seqs: [seq],
+      reason,
+    })) as number
+    if (moved > 0) this.#hooks.onQuarantine?.(moved)
   }
 
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
-    this.#db.transaction(() => {
-      this.#stmt.deleteDocUpdates.run(docId)
-      this.#stmt.deleteSnapshot.run(docId)
-      this.#stmt.deleteLinks.run(docId)
-      this.#stmt.deleteDoc.run(docId)
-    })()
+    await this.#request({ op: 'delete', docId })
   }
 
-  /** The connection's journal mode and synchronous level (for tests and diagnostics). */
+  /** The reading connection's journal mode and synchronous level (the writer sets the same). */
   durabilitySettings(): { journalMode: string; synchronous: string } {
     const levels = ['off', 'normal', 'full', 'extra']
     return {
@@ -300,28 +228,17 @@ export class SqliteStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return
     await this.#queue.flush()
+    await this.#request({ op: 'close' }).catch(() => {})
+    this.#closed = true
+    await this.#writer.terminate()
     if (this.#db.open) this.#db.close()
   }
 }
 
 function toBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
-}
-
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number
-  if (version > MIGRATIONS.length) {
-    throw new Error(
-      `Database schema version ${version} is newer than this server understands (${MIGRATIONS.length}); upgrade Tandem`,
-    )
-  }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
-  }
 }
 
 export { CommitError }

@@ -17,15 +17,18 @@ export interface PendingAppend {
 }
 
 /**
- * Collects the appends of one event-loop tick and hands them to `commit` as one batch, so one
- * transaction (one fsync) covers every edit that arrived together. Batches commit in order.
+ * Group commit: appends that arrive while no commit is running go out together at the end of the
+ * tick; appends that arrive while one is running wait and go out together as the next batch. So
+ * one transaction (one fsync) covers every edit that arrived together, and batches grow by
+ * themselves when the disk is slow. Batches commit in order.
  */
 export class GroupCommitQueue {
   #pending: PendingAppend[] = []
   #scheduled = false
+  #inFlight: Promise<void> | undefined
 
   constructor(
-    private readonly commit: (batch: readonly PendingAppend[]) => number[],
+    private readonly commit: (batch: readonly PendingAppend[]) => number[] | Promise<number[]>,
     private readonly hooks: StoreHooks = {},
   ) {}
 
@@ -33,36 +36,52 @@ export class GroupCommitQueue {
   append(docId: string, data: Uint8Array): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#pending.push({ docId, data, resolve, reject })
-      if (!this.#scheduled) {
-        this.#scheduled = true
-        setImmediate(() => this.#run())
-      }
+      this.#schedule()
     })
   }
 
-  /** Commits whatever is pending now (used before reads and compaction, which must see it). */
+  /** Resolves once everything appended before the call has committed (or failed). */
   async flush(): Promise<void> {
-    this.#run()
+    if (this.#inFlight) await this.#inFlight
+    if (this.#pending.length > 0) {
+      this.#start()
+      await this.#inFlight
+    }
   }
 
-  #run(): void {
-    this.#scheduled = false
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#start()
+    })
+  }
+
+  #start(): void {
+    if (this.#inFlight || this.#pending.length === 0) return
     const batch = this.#pending
-    if (batch.length === 0) return
     this.#pending = []
     const started = performance.now()
-    let seqs: number[]
-    try {
-      seqs = this.commit(batch)
-    } catch (cause) {
-      this.hooks.onCommit?.((performance.now() - started) / 1000, batch.length, false)
-      const error = new CommitError(`commit of ${batch.length} updates failed: ${String(cause)}`, {
-        cause,
+    this.#inFlight = Promise.resolve()
+      .then(() => this.commit(batch))
+      .then(
+        (seqs) => {
+          this.hooks.onCommit?.((performance.now() - started) / 1000, batch.length, true)
+          batch.forEach((item, i) => item.resolve(seqs[i] as number))
+        },
+        (cause: unknown) => {
+          this.hooks.onCommit?.((performance.now() - started) / 1000, batch.length, false)
+          const error = new CommitError(
+            `commit of ${batch.length} updates failed: ${String(cause)}`,
+            { cause },
+          )
+          for (const item of batch) item.reject(error)
+        },
+      )
+      .finally(() => {
+        this.#inFlight = undefined
+        if (this.#pending.length > 0) this.#schedule()
       })
-      for (const item of batch) item.reject(error)
-      return
-    }
-    this.hooks.onCommit?.((performance.now() - started) / 1000, batch.length, true)
-    batch.forEach((item, i) => item.resolve(seqs[i] as number))
   }
 }

@@ -1,0 +1,231 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type { Role } from '@tandem/shared'
+import { checksum } from './checksum.js'
+
+/** Schema migrations; index i upgrades user_version i to i + 1. Never edit a released one. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE TABLE links (
+    token TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('edit', 'view')),
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX links_by_doc ON links (doc_id);
+  CREATE TABLE updates (
+    doc_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+  ) STRICT;
+  CREATE TABLE snapshots (
+    doc_id TEXT PRIMARY KEY,
+    upto_seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
+  `,
+]
+
+/** Schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/**
+ * Opens the database file (creating its directory) in WAL mode with synchronous=FULL, so a
+ * committed transaction survives power loss; each connection sets these for itself.
+ */
+export function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const db = new Database(file, { timeout: busyTimeoutMs })
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  return db
+}
+
+/** Brings the schema to {@link SCHEMA_VERSION}; refuses a database from a newer release. */
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `Database schema version ${version} is newer than this server understands (${MIGRATIONS.length}); upgrade Tandem`,
+    )
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string)
+      db.pragma(`user_version = ${v + 1}`)
+    })()
+  }
+}
+
+/** One append of a batch. */
+export interface AppendItem {
+  docId: string
+  data: Uint8Array
+}
+
+/** The write operations, each one transaction; run on the writer connection only. */
+export class SqliteWrites {
+  readonly #db: Database.Database
+  readonly #stmt
+
+  constructor(db: Database.Database) {
+    this.#db = db
+    this.#stmt = {
+      insertDoc: db.prepare(
+        'INSERT INTO documents (id, created_at, updated_at, size_bytes) VALUES (?, ?, ?, 0)',
+      ),
+      insertLink: db.prepare(
+        'INSERT INTO links (token, doc_id, role, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      linksOfRole: db.prepare<[string, string], { token: string }>(
+        'SELECT token FROM links WHERE doc_id = ? AND role = ?',
+      ),
+      deleteLinksOfRole: db.prepare('DELETE FROM links WHERE doc_id = ? AND role = ?'),
+      lastSeq: db.prepare<[string, string], { seq: number }>(
+        `SELECT max(coalesce((SELECT max(seq) FROM updates WHERE doc_id = ?), 0),
+                    coalesce((SELECT upto_seq FROM snapshots WHERE doc_id = ?), 0)) AS seq`,
+      ),
+      insertUpdate: db.prepare('INSERT INTO updates (doc_id, seq, data, crc) VALUES (?, ?, ?, ?)'),
+      touchDoc: db.prepare(
+        'UPDATE documents SET updated_at = ?, size_bytes = size_bytes + ? WHERE id = ?',
+      ),
+      upsertSnapshot: db.prepare(
+        `INSERT INTO snapshots (doc_id, upto_seq, data, crc, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (doc_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data,
+           crc = excluded.crc, created_at = excluded.created_at`,
+      ),
+      dropUpdatesUpTo: db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq <= ?'),
+      logBytes: db.prepare<[string], { bytes: number }>(
+        'SELECT coalesce(sum(length(data)), 0) AS bytes FROM updates WHERE doc_id = ?',
+      ),
+      setSize: db.prepare('UPDATE documents SET size_bytes = ? WHERE id = ?'),
+      updateRow: db.prepare<[string, number], { seq: number; data: Buffer; crc: number }>(
+        'SELECT seq, data, crc FROM updates WHERE doc_id = ? AND seq = ?',
+      ),
+      snapshotRow: db.prepare<[string], { upto_seq: number; data: Buffer; crc: number }>(
+        'SELECT upto_seq, data, crc FROM snapshots WHERE doc_id = ?',
+      ),
+      insertQuarantine: db.prepare(
+        `INSERT INTO quarantine (doc_id, kind, seq, data, crc, reason, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deleteUpdate: db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
+      deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE doc_id = ?'),
+      deleteDocUpdates: db.prepare('DELETE FROM updates WHERE doc_id = ?'),
+      deleteLinks: db.prepare('DELETE FROM links WHERE doc_id = ?'),
+      deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
+    }
+  }
+
+  createDocument(docId: string, links: readonly { token: string; role: Role }[]): void {
+    const now = Date.now()
+    this.#db.transaction(() => {
+      this.#stmt.insertDoc.run(docId, now, now)
+      for (const link of links) this.#stmt.insertLink.run(link.token, docId, link.role, now)
+    })()
+  }
+
+  rotateLink(docId: string, role: Role, newToken: string): string[] {
+    return this.#db.transaction(() => {
+      const old = this.#stmt.linksOfRole.all(docId, role).map((row) => row.token)
+      this.#stmt.deleteLinksOfRole.run(docId, role)
+      this.#stmt.insertLink.run(newToken, docId, role, Date.now())
+      return old
+    })()
+  }
+
+  /** Writes a batch in one transaction (one fsync) and returns each append's seq. */
+  append(batch: readonly AppendItem[]): number[] {
+    const now = Date.now()
+    const seqs: number[] = []
+    this.#db.transaction(() => {
+      const last = new Map<string, number>()
+      const added = new Map<string, number>()
+      for (const item of batch) {
+        let seq = last.get(item.docId)
+        if (seq === undefined) seq = this.#stmt.lastSeq.get(item.docId, item.docId)?.seq ?? 0
+        seq += 1
+        last.set(item.docId, seq)
+        this.#stmt.insertUpdate.run(item.docId, seq, item.data, checksum(item.data))
+        added.set(item.docId, (added.get(item.docId) ?? 0) + item.data.byteLength)
+        seqs.push(seq)
+      }
+      for (const [docId, bytes] of added) this.#stmt.touchDoc.run(now, bytes, docId)
+    })()
+    return seqs
+  }
+
+  compact(docId: string, snapshot: Uint8Array, uptoSeq: number): void {
+    this.#db.transaction(() => {
+      this.#stmt.upsertSnapshot.run(docId, uptoSeq, snapshot, checksum(snapshot), Date.now())
+      this.#stmt.dropUpdatesUpTo.run(docId, uptoSeq)
+      const log = this.#stmt.logBytes.get(docId)?.bytes ?? 0
+      this.#stmt.setSize.run(snapshot.byteLength + log, docId)
+    })()
+  }
+
+  /** Moves log records aside; returns how many existed. */
+  quarantineUpdates(docId: string, seqs: readonly number[], reason: string): number {
+    return this.#db.transaction(() => {
+      let moved = 0
+      for (const seq of seqs) {
+        const row = this.#stmt.updateRow.get(docId, seq)
+        if (!row) continue
+        this.#stmt.insertQuarantine.run(docId, 'update', seq, row.data, row.crc, reason, Date.now())
+        this.#stmt.deleteUpdate.run(docId, seq)
+        moved++
+      }
+      return moved
+    })()
+  }
+
+  /** Moves the snapshot aside; returns 1 if there was one. */
+  quarantineSnapshot(docId: string, reason: string): number {
+    return this.#db.transaction(() => {
+      const row = this.#stmt.snapshotRow.get(docId)
+      if (!row) return 0
+      this.#stmt.insertQuarantine.run(
+        docId,
+        'snapshot',
+        row.upto_seq,
+        row.data,
+        row.crc,
+        reason,
+        Date.now(),
+      )
+      this.#stmt.deleteSnapshot.run(docId)
+      return 1
+    })()
+  }
+
+  delete(docId: string): void {
+    this.#db.transaction(() => {
+      this.#stmt.deleteDocUpdates.run(docId)
+      this.#stmt.deleteSnapshot.run(docId)
+      this.#stmt.deleteLinks.run(docId)
+      this.#stmt.deleteDoc.run(docId)
+    })()
+  }
+}
