@@ -1,8 +1,25 @@
 import client from 'prom-client'
 
+/** Counters bumped on every frame: plain numbers, read by Prometheus only when scraped. */
+export interface HotCounters {
+  updatesIn: number
+  updatesOut: number
+  bytesIn: number
+  bytesOut: number
+  framesDecoded: number
+}
+
 /** The server's Prometheus metrics, on a registry of their own (one per app instance). */
 export class Metrics {
   readonly registry = new client.Registry()
+  /** Increment these directly on hot paths; they are exported as counters. */
+  readonly hot: HotCounters = {
+    updatesIn: 0,
+    updatesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    framesDecoded: 0,
+  }
   readonly connections = new client.Gauge({
     name: 'tandem_connections',
     help: 'Open WebSocket connections',
@@ -18,31 +35,31 @@ export class Metrics {
     help: 'Documents loaded from storage',
     registers: [this.registry],
   })
-  readonly updatesIn = new client.Counter({
-    name: 'tandem_updates_in_total',
-    help: 'Document updates received from clients and committed',
-    registers: [this.registry],
-  })
-  readonly updatesOut = new client.Counter({
-    name: 'tandem_updates_out_total',
-    help: 'Document updates sent to clients (one per recipient)',
-    registers: [this.registry],
-  })
-  readonly bytesIn = new client.Counter({
-    name: 'tandem_bytes_in_total',
-    help: 'WebSocket message bytes received',
-    registers: [this.registry],
-  })
-  readonly bytesOut = new client.Counter({
-    name: 'tandem_bytes_out_total',
-    help: 'WebSocket message bytes sent',
-    registers: [this.registry],
-  })
-  readonly framesDecoded = new client.Counter({
-    name: 'tandem_frames_decoded_total',
-    help: 'WebSocket frames decoded by the protocol handler',
-    registers: [this.registry],
-  })
+  readonly updatesIn = this.#lazyCounter(
+    'updatesIn',
+    'tandem_updates_in_total',
+    'Document updates received from clients and committed',
+  )
+  readonly updatesOut = this.#lazyCounter(
+    'updatesOut',
+    'tandem_updates_out_total',
+    'Document updates sent to clients (one per recipient)',
+  )
+  readonly bytesIn = this.#lazyCounter(
+    'bytesIn',
+    'tandem_bytes_in_total',
+    'WebSocket message bytes received',
+  )
+  readonly bytesOut = this.#lazyCounter(
+    'bytesOut',
+    'tandem_bytes_out_total',
+    'WebSocket message bytes sent',
+  )
+  readonly framesDecoded = this.#lazyCounter(
+    'framesDecoded',
+    'tandem_frames_decoded_total',
+    'WebSocket frames decoded by the protocol handler',
+  )
   readonly commitSeconds = new client.Histogram({
     name: 'tandem_commit_duration_seconds',
     help: 'Duration of one group commit (one transaction) to storage',
@@ -87,6 +104,20 @@ export class Metrics {
     help: 'Errors raised on client sockets',
     registers: [this.registry],
   })
+
+  #lazyCounter(key: keyof HotCounters, name: string, help: string): client.Counter {
+    const hot = this.hot
+    let reported = 0
+    return new client.Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.inc(hot[key] - reported)
+        reported = hot[key]
+      },
+    })
+  }
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })

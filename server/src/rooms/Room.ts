@@ -156,7 +156,7 @@ export class Room implements SessionHost {
   }
 
   handleMessage(session: Session, data: Uint8Array): void {
-    this.ctx.metrics.framesDecoded.inc()
+    this.ctx.metrics.hot.framesDecoded++
     try {
       const decoder = decoding.createDecoder(data)
       const type = decoding.readVarUint(decoder)
@@ -327,7 +327,7 @@ export class Room implements SessionHost {
     this.#appliedSeq = Math.max(this.#appliedSeq, seq)
     this.#sinceSnapshot++
     this.#bytesSinceSnapshot += update.byteLength
-    this.ctx.metrics.updatesIn.inc()
+    this.ctx.metrics.hot.updatesIn++
     session.writeCommitted(n)
     // Encode once, send the same bytes to every other connection.
     const encoder = encoding.createEncoder()
@@ -342,7 +342,7 @@ export class Room implements SessionHost {
         sent++
       }
     }
-    this.ctx.metrics.updatesOut.inc(sent)
+    this.ctx.metrics.hot.updatesOut += sent
     if (this.#sinceSnapshot >= this.ctx.compactAfterUpdates && !this.#compacting) {
       this.#compacting = this.compact().finally(() => (this.#compacting = undefined))
     }

@@ -128,7 +128,7 @@ export class Session {
     if (this.state === 'closed') return
     this.#alive = true
     const limits = this.#options.limits
-    this.#options.metrics.bytesIn.inc(data.byteLength)
+    this.#options.metrics.hot.bytesIn += data.byteLength
     if (!isBinary) {
       this.fail(CloseCode.unsupportedData, 'text frame')
       return
@@ -187,7 +187,7 @@ export class Session {
    */
   send(message: Uint8Array): void {
     if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
-    this.#options.metrics.bytesOut.inc(message.byteLength)
+    this.#options.metrics.hot.bytesOut += message.byteLength
     this.#socket.send(message)
     if (this.#socket.bufferedAmount > this.#options.limits.slowConsumerBytes) {
       this.fail(CloseCode.slowConsumer, 'slow consumer')
