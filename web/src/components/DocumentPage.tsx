@@ -124,10 +124,11 @@ function DocumentView({ session }: { session: CollabSession }) {
           <button
             type="button"
             className="button button-primary share-button"
+            aria-label="Share"
             onClick={() => setShareOpen(true)}
           >
             {icons.share}
-            <span>Share</span>
+            <span aria-hidden="true">Share</span>
           </button>
         </div>
       </header>

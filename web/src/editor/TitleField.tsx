@@ -12,6 +12,12 @@ interface TitleFieldProps {
   onEnter: () => void
 }
 
+/** Grows the title box to its content, so a long title wraps instead of scrolling sideways. */
+function fitHeight(element: HTMLTextAreaElement): void {
+  element.style.height = 'auto'
+  element.style.height = `${element.scrollHeight}px`
+}
+
 /** Maps a caret offset through a Yjs text delta (remote inserts before it push it right). */
 function transformOffset(
   offset: number,
@@ -39,30 +45,44 @@ function transformOffset(
  * remote edits keep this person's caret where it was in the text.
  */
 export function TitleField({ title, readOnly, onEnter }: TitleFieldProps) {
-  const inputRef = useRef<HTMLInputElement>(null)
+  const inputRef = useRef<HTMLTextAreaElement>(null)
 
   useEffect(() => {
     const input = inputRef.current
     if (!input) return
     input.value = title.toString()
+    fitHeight(input)
     const onChange = (event: Y.YTextEvent, transaction: Y.Transaction): void => {
       if (transaction.origin === LOCAL_ORIGIN) return
       const focused = document.activeElement === input
       const start = input.selectionStart ?? 0
       const end = input.selectionEnd ?? 0
       input.value = title.toString()
+      fitHeight(input)
       if (focused) {
         const delta = event.delta as Array<{ insert?: unknown; delete?: number; retain?: number }>
         input.setSelectionRange(transformOffset(start, delta), transformOffset(end, delta))
       }
     }
+    const onResize = (): void => fitHeight(input)
     title.observe(onChange)
-    return () => title.unobserve(onChange)
+    window.addEventListener('resize', onResize)
+    return () => {
+      title.unobserve(onChange)
+      window.removeEventListener('resize', onResize)
+    }
   }, [title])
 
   const applyInput = (): void => {
     const input = inputRef.current
     if (!input) return
+    // A title is one line: pasted line breaks become spaces.
+    if (/[\r\n]/.test(input.value)) {
+      const caret = input.selectionStart
+      input.value = input.value.replace(/\r\n?|\n/g, ' ')
+      input.setSelectionRange(caret, caret)
+    }
+    fitHeight(input)
     const next = input.value.slice(0, Limits.maxTitleLength)
     const prev = title.toString()
     if (next === prev) return
@@ -86,10 +106,10 @@ export function TitleField({ title, readOnly, onEnter }: TitleFieldProps) {
   }
 
   return (
-    <input
+    <textarea
       ref={inputRef}
       className="title-input"
-      type="text"
+      rows={1}
       aria-label="Document title"
       placeholder="Untitled"
       maxLength={Limits.maxTitleLength}

@@ -19,6 +19,9 @@ export function createExtensions(session: CollabSession): Extensions {
       // Collaboration brings its own per-user undo (Yjs UndoManager); the built-in one would
       // undo other people's edits too.
       undoRedo: false,
+      // The trailing paragraph is written into the shared document by whoever opens it, so it
+      // would seed content from the client (and duplicate when two people open at once).
+      trailingNode: false,
       heading: { levels: [1, 2, 3] },
       link: {
         openOnClick: false,

@@ -1,0 +1,37 @@
+import path from 'node:path'
+import { expect, test } from '../fixtures/test.js'
+import { REPO_ROOT } from '../fixtures/TandemServer.js'
+
+test('screenshot of two people co-editing for the README', async ({ users }) => {
+  const alice = await users('Alice', '#c84f94')
+  const bob = await users('Bob', '#3b82c4')
+  await alice.editor.page.setViewportSize({ width: 1120, height: 720 })
+  const path_ = await alice.editor.createDocument()
+  await alice.editor.title.fill('Trip to the coast')
+  await alice.editor.typeAtEnd('Plan')
+  await alice.editor.page.keyboard.press('ControlOrMeta+Alt+2')
+  await alice.editor.page.keyboard.press('End')
+  await alice.editor.page.keyboard.press('Enter')
+  await alice.editor.page.keyboard.type(
+    'We leave on Friday morning and take the coastal road; lunch in the harbour town.',
+  )
+
+  await bob.editor.open(path_)
+  await bob.editor.typeAtEnd('Packing', { newParagraph: true })
+  await bob.editor.page.keyboard.press('ControlOrMeta+Alt+2')
+  await bob.editor.page.keyboard.press('End')
+  await bob.editor.page.keyboard.press('Enter')
+  await bob.editor.page.keyboard.press('ControlOrMeta+Shift+9')
+  await bob.editor.page.keyboard.type('Rain jackets')
+  await bob.editor.page.keyboard.press('Enter')
+  await bob.editor.page.keyboard.type('Sandwiches for the road')
+
+  // Alice's caret back at the end of her paragraph, so both carets show.
+  await alice.editor.text.getByText('harbour town').click()
+  await alice.editor.page.keyboard.press('End')
+
+  await expect(alice.editor.caretLabel('Bob')).toBeVisible()
+  await expect(alice.editor.person('Bob')).toBeVisible()
+  await alice.editor.waitSaved()
+  await alice.editor.page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'screenshot.png') })
+})
