@@ -53,7 +53,7 @@ const usage = `pnpm bench [-- options]
   --repeat N           run each scenario N times per server and quote medians (default 1)
   --smoke              a tiny run of every scenario (a few seconds each)
   --workers N          generator worker threads (default 2)
-  --profile            run Tandem under node --cpu-prof (profiles in bench/results/profiles)
+  --profile            fan-out and saturation servers run under node --cpu-prof (bench/results/profiles)
   --out DIR            where results go (default bench/results)
   --fanout-editors 50,200 --fanout-rate 2 --fanout-seconds 15 --observers 2 --no-ack
   --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12

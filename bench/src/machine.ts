@@ -2,7 +2,7 @@
  * The machine around the bench: how busy it is (from /proc/stat) and how much CPU the generator
  * itself uses, so every run can say how much of the machine other work took.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { delay, nowMs } from './clock.js'
 
@@ -31,6 +31,29 @@ export function machineCpu(): {
   }
 }
 
+/** CPU ticks of every process now: pid → { comm, ticks, kernelThread }. */
+function processTicks(): Map<number, { comm: string; ticks: number; kernel: boolean }> {
+  const out = new Map<number, { comm: string; ticks: number; kernel: boolean }>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const comm = stat.slice(stat.indexOf('(') + 1, close)
+      const f = stat.slice(close + 2).split(' ')
+      // Kernel threads are children of kthreadd (pid 2).
+      out.set(Number(name), {
+        comm,
+        ticks: Number(f[11]) + Number(f[12]),
+        kernel: f[1] === '2',
+      })
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return out
+}
+
 /** CPU seconds used by this process (all generator threads) so far. */
 export function generatorCpuSeconds(): number {
   const u = process.cpuUsage()
@@ -40,26 +63,56 @@ export function generatorCpuSeconds(): number {
 /** A window over which to attribute the machine's CPU: server, generator, everything else. */
 export class CpuWindow {
   private readonly machine0 = machineCpu()
+  private readonly procs0 = processTicks()
   private readonly gen0 = generatorCpuSeconds()
   private readonly t0 = nowMs()
 
   /**
-   * Closes the window. `othersPct` is the share of all cores that neither the server nor the
-   * generator used (other processes on a shared machine); high values mean noisy numbers.
+   * Closes the window. `othersPct` is the share of all cores used by processes other than the
+   * server and the generator (other work on a shared machine; high values mean noisy numbers);
+   * kernel threads (ksoftirqd carrying loopback traffic, mostly the bench's own) and interrupt
+   * time are reported apart.
    */
-  close(serverCpuSeconds: number): {
+  close(
+    serverCpuSeconds: number,
+    serverPid: number,
+  ): {
     generatorCpuSeconds: number
     othersPct: number
+    kernelThreadsPct: number
     irqPct: number
+    topOthers: string
   } {
     const m = machineCpu()
+    const procs = processTicks()
     const gen = generatorCpuSeconds() - this.gen0
     const capacity = ((nowMs() - this.t0) / 1000) * cpus().length
-    const others = m.processSeconds - this.machine0.processSeconds - gen - serverCpuSeconds
+    let kernelTicks = 0
+    let otherTicks = 0
+    const byComm = new Map<string, number>()
+    for (const [pid, p] of procs) {
+      if (pid === process.pid || pid === serverPid) continue
+      const d = p.ticks - (this.procs0.get(pid)?.ticks ?? 0)
+      if (d <= 0) continue
+      if (p.kernel) kernelTicks += d
+      else {
+        otherTicks += d
+        byComm.set(p.comm, (byComm.get(p.comm) ?? 0) + d)
+      }
+    }
+    const pct = (ticks: number): number => (100 * ticks) / clockTicks / capacity
+    const topOthers = [...byComm.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([comm, t]) => `${comm} ${pct(t).toFixed(0)}%`)
+      .join(', ')
+    void serverCpuSeconds
     return {
       generatorCpuSeconds: gen,
-      othersPct: Math.max(0, (100 * others) / capacity),
+      othersPct: pct(otherTicks),
+      kernelThreadsPct: pct(kernelTicks),
       irqPct: (100 * (m.irqSeconds - this.machine0.irqSeconds)) / capacity,
+      topOthers,
     }
   }
 }

@@ -3,6 +3,7 @@
  * latency over every receiver, delivered updates/s, convergence, server CPU per delivered update,
  * CPU seconds and peak RSS; for Tandem with saved-acks on, send-to-saved-ack latency as well.
  */
+import { join } from 'node:path'
 import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
@@ -28,7 +29,8 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'genLagP99', label: 'generator loop lag p99 (ms)' },
   { key: 'genCpuSeconds', label: 'generator CPU seconds' },
   { key: 'othersPct', label: 'other processes, % of machine', digits: 0 },
-  { key: 'irqPct', label: 'irq + softirq (loopback network), % of machine', digits: 0 },
+  { key: 'irqPct', label: 'irq + softirq, % of machine', digits: 0 },
+  { key: 'kernelThreadsPct', label: 'kernel threads (ksoftirqd…), % of machine', digits: 0 },
   { key: 'commits', label: 'Tandem: commits (transactions)', digits: 0 },
   { key: 'batchMean', label: 'Tandem: updates per commit, mean' },
   { key: 'commitMsMean', label: 'Tandem: commit duration mean (ms)' },
@@ -44,7 +46,7 @@ export async function fanout(
   const o = ctx.opts
   const server = await startServer(
     kind,
-    o.profile && kind === ServerKind.tandem ? { cpuProfDir: ctx.profileDir } : {},
+    o.profile ? { cpuProfDir: join(ctx.profileDir, `fanout-${editors}-${kind}`) } : {},
   )
   const notes: string[] = []
   try {
@@ -70,7 +72,7 @@ export async function fanout(
     server.startRssPolling()
     const w = await sendWindow(ctx, room, o.fanoutRate, o.fanoutSeconds * 1000, 10_000)
     const cpu = server.cpuSeconds() - cpu0
-    const machine = window.close(cpu)
+    const machine = window.close(cpu, server.pid)
     const metrics1 = await server.scrapeMetrics()
     const polled = server.stopRssPolling()
     const peak = hwmReset ? Math.max(server.memory().peakRssBytes, polled) : polled
@@ -81,7 +83,7 @@ export async function fanout(
     progress(
       `fanout ${editors} ${kind}: p50 ${lat.p50.toFixed(1)} p99 ${lat.p99.toFixed(1)} ms, ` +
         `${w.delivered}/${w.offered} delivered, server ${cpu.toFixed(2)} s CPU, generator ` +
-        `${machine.generatorCpuSeconds.toFixed(2)} s, others ${machine.othersPct.toFixed(0)} %, irq ${machine.irqPct.toFixed(0)} %, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
+        `${machine.generatorCpuSeconds.toFixed(2)} s, others ${machine.othersPct.toFixed(0)} % (${machine.topOthers}), kthreads ${machine.kernelThreadsPct.toFixed(0)} %, irq ${machine.irqPct.toFixed(0)} %, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
     )
     const metrics: Record<string, number> = {
       latP50: lat.p50,
@@ -97,6 +99,7 @@ export async function fanout(
       genCpuSeconds: machine.generatorCpuSeconds,
       othersPct: machine.othersPct,
       irqPct: machine.irqPct,
+      kernelThreadsPct: machine.kernelThreadsPct,
     }
     const delta = (name: string): number => (metrics1.get(name) ?? 0) - (metrics0.get(name) ?? 0)
     const commits = delta('tandem_commit_duration_seconds_count')
@@ -115,6 +118,7 @@ export async function fanout(
       if (w.pendingAcks > 0) notes.push(`${w.pendingAcks} saved-acks never arrived`)
     }
     if (w.unmatched || w.unparsed) notes.push(`unmatched ${w.unmatched}, unparsed ${w.unparsed}`)
+    if (machine.topOthers) notes.push(`busiest other processes: ${machine.topOthers}`)
     if (w.late) notes.push(`${w.late} sends > 5 ms late`)
     if (w.closedEarly) notes.push(`${w.closedEarly} sockets closed early`)
     const lagVoid = w.lag.p99Ms > voidLagP99Ms

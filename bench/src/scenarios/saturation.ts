@@ -4,6 +4,7 @@
  * deliveries/s of a passing step. A failing step during which the generator itself lagged
  * (p99 > 10 ms) cannot be blamed on the server: the result is then void (a lower bound).
  */
+import { join } from 'node:path'
 import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
@@ -33,7 +34,10 @@ const maxP99Ms = 100
 
 export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promise<RunResult> {
   const o = ctx.opts
-  const server = await startServer(kind)
+  const server = await startServer(
+    kind,
+    o.profile ? { cpuProfDir: join(ctx.profileDir, `saturation-${kind}`) } : {},
+  )
   const notes: string[] = []
   const steps: string[] = []
   try {
@@ -61,7 +65,7 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
       const window = new CpuWindow()
       const w = await sendWindow(ctx, room, total / o.satEditors, o.satStepSeconds * 1000, 2000)
       const cpu = server.cpuSeconds() - cpu0
-      const machine = window.close(cpu)
+      const machine = window.close(cpu, server.pid)
       const lat = summarize(w.latencies)
       const ratio = w.offered ? w.delivered / w.offered : 0
       const perSec = w.delivered / o.satStepSeconds
