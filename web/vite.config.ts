@@ -13,7 +13,8 @@ export default defineConfig({
     react(),
     VitePWA({
       registerType: 'autoUpdate',
-      injectRegister: 'script-defer',
+      // Registered from src/serviceWorker.ts, which offers a reload when a new build takes over.
+      injectRegister: false,
       strategies: 'generateSW',
       manifest: {
         name: 'Tandem',

@@ -15,8 +15,9 @@ test('"Copy link" copies a link that opens the same document for someone else', 
   await page.getByRole('button', { name: 'Share' }).click()
   const dialog = page.getByRole('dialog', { name: 'Share this document' })
   await expect(dialog).toBeVisible()
-  await dialog.getByRole('button', { name: 'Copy link' }).click()
-  await expect(dialog.getByRole('status')).toHaveText(/Copied/)
+  const editLink = dialog.getByRole('region', { name: 'Link', exact: true })
+  await editLink.getByRole('button', { name: 'Copy link' }).click()
+  await expect(editLink.getByRole('status')).toHaveText(/Copied/)
 
   const link = await page.evaluate(() => navigator.clipboard.readText())
   expect(new URL(link).pathname).toBe(path)

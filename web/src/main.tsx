@@ -1,6 +1,8 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
+import { UpdateBanner } from './components/UpdateBanner'
+import { registerServiceWorker } from './serviceWorker'
 import './styles.css'
 
 const root = document.getElementById('root')
@@ -9,5 +11,8 @@ if (!root) throw new Error('index.html has no #root element')
 createRoot(root).render(
   <StrictMode>
     <App />
+    <UpdateBanner />
   </StrictMode>,
 )
+
+registerServiceWorker()

@@ -1,9 +1,12 @@
 import {
   closeReasons,
+  DOCUMENT_TOO_LARGE_REASON,
   DocumentFields,
+  generateDocumentId,
   isPermanentClose,
   MessageType,
   READ_ONLY_REASON,
+  Role,
   SyncParam,
   type CloseCode,
   type PresenceUser,
@@ -21,8 +24,18 @@ import { SaveTracker } from './SaveTracker'
 /** What the connection badge shows. `stopped`: the server refused the document for good. */
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopped'
 
-/** What the save indicator shows; `local` means kept on this device, not yet on the server. */
-export type SaveState = 'saved' | 'saving' | 'local' | 'idle'
+/**
+ * What the save indicator shows; `local` means kept on this device, not yet on the server;
+ * `refused` means the server declined changes (view-only link, or the document is full).
+ */
+export type SaveState = 'saved' | 'saving' | 'local' | 'refused' | 'idle'
+
+/**
+ * This tab's secret for the sync socket: the server binds the presence entries a connection
+ * introduces to it, so a reconnect from the same tab can take them back. One per page load (not
+ * sessionStorage, which a duplicated tab would share).
+ */
+const TAB_SECRET = generateDocumentId()
 
 /** A snapshot of a session's state; a new object on every change (for useSyncExternalStore). */
 export interface SessionStatus {
@@ -32,8 +45,10 @@ export interface SessionStatus {
   /** The local IndexedDB copy has been loaded into the document. */
   localLoaded: boolean
   save: SaveState
-  /** The server said this link may only view (auth message with reason "read-only"). */
+  /** This link may only view (the API's role, or the server refused a write as read-only). */
   readOnly: boolean
+  /** The document reached the server's size limit: it stays readable but takes no more edits. */
+  full: boolean
   /** Close code and reason in words when `connection` is `stopped`. */
   stopped?: { code: number; reason: string }
 }
@@ -60,6 +75,9 @@ export class CollabSession {
   /** A connection attempt failed since the last successful sync: the server is unreachable. */
   private failedSinceSync = false
   private readOnly = false
+  private full = false
+  /** The server refused some local changes: they exist here but will never be saved. */
+  private refused = false
   private stopped: SessionStatus['stopped']
   private readonly cleanups: Array<() => void> = []
 
@@ -76,7 +94,7 @@ export class CollabSession {
     )
     this.provider = new WebsocketProvider(syncUrl(), id, this.doc, {
       connect: false,
-      params: { [SyncParam.ack]: '1' },
+      params: { [SyncParam.ack]: '1', [SyncParam.tab]: TAB_SECRET },
       WebSocketPolyfill: WebSocketClass,
     })
     this.installMessageHandlers()
@@ -142,6 +160,14 @@ export class CollabSession {
     return () => this.listeners.delete(listener)
   }
 
+  /** Applies the role the server gave this link (from the document API). */
+  setRole(role: string): void {
+    const readOnly = role === Role.view
+    if (readOnly === this.readOnly) return
+    this.readOnly = readOnly
+    this.refresh()
+  }
+
   /** Tries again right away after a permanent refusal or while waiting out a backoff. */
   retry(): void {
     this.stopped = undefined
@@ -169,6 +195,10 @@ export class CollabSession {
       authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
         if (reason === READ_ONLY_REASON) {
           this.readOnly = true
+          this.refused = true
+        } else if (reason === DOCUMENT_TOO_LARGE_REASON) {
+          this.full = true
+          this.refused = true
         } else {
           this.stopped = { code: 0, reason: reason || 'Permission denied' }
           this.provider.disconnect()
@@ -225,7 +255,8 @@ export class CollabSession {
     else connection = 'connecting'
 
     let save: SaveState
-    if (connection === 'online') save = this.tracker.allSaved ? 'saved' : 'saving'
+    if (this.refused) save = 'refused'
+    else if (connection === 'online') save = this.tracker.allSaved ? 'saved' : 'saving'
     else if (this.tracker.hasUnsent || !this.tracker.allSaved) save = 'local'
     else save = 'idle'
 
@@ -235,6 +266,7 @@ export class CollabSession {
       localLoaded: this.persistence.synced,
       save,
       readOnly: this.readOnly,
+      full: this.full,
       ...(this.stopped ? { stopped: this.stopped } : {}),
     }
   }
@@ -248,6 +280,7 @@ export class CollabSession {
       prev.localLoaded === next.localLoaded &&
       prev.save === next.save &&
       prev.readOnly === next.readOnly &&
+      prev.full === next.full &&
       prev.stopped === next.stopped
     ) {
       return

@@ -2,10 +2,14 @@ import { documentPath, isValidDocumentId } from '@tandem/shared'
 
 /** What the server says about a document (GET /api/docs/:id). */
 export interface DocumentInfo {
+  /** The link token that was looked up. */
   id: string
+  /** What this link allows: `edit` or `view`. */
   role: string
+  /** Link tokens this link may see: an edit link sees both, a view link only itself. */
+  links?: { edit?: string; view?: string }
   sizeBytes: number
-  updatedAt: string | number | null
+  updatedAt?: string
 }
 
 /** Outcome of looking a document up; `unreachable` covers offline, server down and 5xx. */

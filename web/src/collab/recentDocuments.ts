@@ -7,6 +7,8 @@ export interface RecentDocument {
   title: string
   /** When it was last opened here, in milliseconds since the epoch. */
   lastOpenedMs: number
+  /** The link's role when last checked (`edit` or `view`), so it opens right offline too. */
+  role?: string
 }
 
 const STORAGE_KEY = 'tandem.recentDocuments'
@@ -50,16 +52,28 @@ export function getRecentDocuments(): readonly RecentDocument[] {
   return cache
 }
 
-/** True if this browser has opened document `id` before (so a local copy may exist). */
-export function isRecentDocument(id: string): boolean {
-  return getRecentDocuments().some((d) => d.id === id)
+/** The entry of document `id` if this browser has opened it before (a local copy may exist). */
+export function findRecentDocument(id: string): RecentDocument | undefined {
+  return getRecentDocuments().find((d) => d.id === id)
 }
 
 /** Records that document `id` was opened now, moving it to the top of the list. */
 export function markOpened(id: string): void {
-  const existing = getRecentDocuments().find((d) => d.id === id)
-  const entry: RecentDocument = { id, title: existing?.title ?? '', lastOpenedMs: Date.now() }
+  const existing = findRecentDocument(id)
+  const entry: RecentDocument = {
+    ...existing,
+    id,
+    title: existing?.title ?? '',
+    lastOpenedMs: Date.now(),
+  }
   write([entry, ...getRecentDocuments().filter((d) => d.id !== id)].slice(0, MAX_RECENT))
+}
+
+/** Remembers the role the server gave link `id`, if it is in the list. */
+export function updateRole(id: string, role: string): void {
+  const list = getRecentDocuments()
+  if (!list.some((d) => d.id === id && d.role !== role)) return
+  write(list.map((d) => (d.id === id ? { ...d, role } : d)))
 }
 
 /** Remembers the latest title of document `id`, if it is in the list. */

@@ -1,8 +1,8 @@
 import { closeReasons, CloseCode, documentPath, isValidDocumentId } from '@tandem/shared'
 import { useEffect, useState } from 'react'
-import { lookUpDocument, type DocumentLookup } from '../collab/api'
+import { lookUpDocument, type DocumentInfo, type DocumentLookup } from '../collab/api'
 import type { CollabSession } from '../collab/CollabSession'
-import { isRecentDocument, markOpened, updateTitle } from '../collab/recentDocuments'
+import { findRecentDocument, markOpened, updateRole, updateTitle } from '../collab/recentDocuments'
 import { useCollabSession, useSessionStatus } from '../collab/useCollabSession'
 import { DocumentEditor } from '../editor/DocumentEditor'
 import { icons } from '../editor/icons'
@@ -13,24 +13,37 @@ import { MessagePage } from './MessagePage'
 import { ShareDialog } from './ShareDialog'
 import { StatusBadge } from './StatusBadge'
 
-type Gate = 'checking' | 'open' | DocumentLookup
+/** `open` carries what the server said, or only the remembered role when it was not asked yet. */
+type Gate =
+  | { kind: 'checking' }
+  | { kind: 'open'; info?: DocumentInfo; role?: string }
+  | Exclude<DocumentLookup, { kind: 'found' }>
 
 /**
  * Decides whether to open document `id`: yes when the server knows it, or when the server cannot
- * be reached but this browser has opened it before (the local copy opens offline).
+ * be reached but this browser has opened it before (the local copy opens offline). A document
+ * opened before opens at once; the server's answer follows.
  */
 function useDocumentGate(id: string): Gate {
-  const [gate, setGate] = useState<Gate>(() =>
-    !isValidDocumentId(id) ? { kind: 'invalid' } : isRecentDocument(id) ? 'open' : 'checking',
-  )
+  const [gate, setGate] = useState<Gate>(() => {
+    if (!isValidDocumentId(id)) return { kind: 'invalid' }
+    const recent = findRecentDocument(id)
+    return recent
+      ? { kind: 'open', ...(recent.role ? { role: recent.role } : {}) }
+      : { kind: 'checking' }
+  })
   useEffect(() => {
     if (!isValidDocumentId(id)) return
     const controller = new AbortController()
     void lookUpDocument(id, controller.signal).then((result) => {
       if (controller.signal.aborted) return
-      if (result.kind === 'found') setGate('open')
-      else if (result.kind === 'unreachable') setGate((g) => (g === 'open' ? g : result))
-      else setGate(result)
+      if (result.kind === 'found') {
+        setGate({ kind: 'open', info: result.info, role: result.info.role })
+      } else if (result.kind === 'unreachable') {
+        setGate((g) => (g.kind === 'open' ? g : result))
+      } else {
+        setGate(result)
+      }
     })
     return () => controller.abort()
   }, [id])
@@ -41,47 +54,56 @@ function useDocumentGate(id: string): Gate {
 export function DocumentPage({ id }: { id: string }) {
   const gate = useDocumentGate(id)
 
-  if (gate === 'checking') {
-    return (
-      <main className="message-page" aria-busy="true">
-        <p className="muted">Opening document…</p>
-      </main>
-    )
+  switch (gate.kind) {
+    case 'checking':
+      return (
+        <main className="message-page" aria-busy="true">
+          <p className="muted">Opening document…</p>
+        </main>
+      )
+    case 'open':
+      return <OpenDocument id={id} info={gate.info} role={gate.role} />
+    case 'invalid':
+      return (
+        <MessagePage title="This link doesn't lead to a document">
+          <p>{closeReasons[CloseCode.badDocumentId]}. Check that you copied the whole link.</p>
+        </MessagePage>
+      )
+    case 'not-found':
+      return (
+        <MessagePage title="Document not found">
+          <p>
+            {closeReasons[CloseCode.unknownDocument]}. It may have been deleted, or the link may be
+            mistyped or replaced by a new one.
+          </p>
+        </MessagePage>
+      )
+    case 'unreachable':
+      return (
+        <MessagePage title="Can't reach the server">
+          <p>
+            This document has not been opened on this device before, so there is no copy to show
+            offline. Check your connection and <a href={location.pathname}>try again</a>.
+          </p>
+        </MessagePage>
+      )
   }
-  if (gate === 'open') return <OpenDocument id={id} />
-  if (gate.kind === 'invalid') {
-    return (
-      <MessagePage title="This link doesn't lead to a document">
-        <p>{closeReasons[CloseCode.badDocumentId]}. Check that you copied the whole link.</p>
-      </MessagePage>
-    )
-  }
-  if (gate.kind === 'not-found') {
-    return (
-      <MessagePage title="Document not found">
-        <p>
-          {closeReasons[CloseCode.unknownDocument]}. It may have been deleted, or the link may be
-          mistyped.
-        </p>
-      </MessagePage>
-    )
-  }
-  if (gate.kind === 'unreachable') {
-    return (
-      <MessagePage title="Can't reach the server">
-        <p>
-          This document has not been opened on this device before, so there is no copy to show
-          offline. Check your connection and <a href={location.pathname}>try again</a>.
-        </p>
-      </MessagePage>
-    )
-  }
-  return <OpenDocument id={id} />
 }
 
-function OpenDocument({ id }: { id: string }) {
+interface OpenDocumentProps {
+  id: string
+  info: DocumentInfo | undefined
+  role: string | undefined
+}
+
+function OpenDocument({ id, info, role }: OpenDocumentProps) {
   const session = useCollabSession(id)
   useEffect(() => markOpened(id), [id])
+  useEffect(() => {
+    if (!role) return
+    updateRole(id, role)
+    session?.setRole(role)
+  }, [id, role, session])
   if (!session) {
     return (
       <main className="message-page" aria-busy="true">
@@ -89,10 +111,10 @@ function OpenDocument({ id }: { id: string }) {
       </main>
     )
   }
-  return <DocumentView session={session} />
+  return <DocumentView session={session} info={info} />
 }
 
-function DocumentView({ session }: { session: CollabSession }) {
+function DocumentView({ session, info }: { session: CollabSession; info?: DocumentInfo }) {
   const status = useSessionStatus(session)
   const title = useTitleText(session.title)
   const [shareOpen, setShareOpen] = useState(false)
@@ -110,6 +132,10 @@ function DocumentView({ session }: { session: CollabSession }) {
       </MessagePage>
     )
   }
+
+  const links = info?.links ?? (status.readOnly ? { view: session.id } : { edit: session.id })
+  const absolute = (token: string | undefined): string | undefined =>
+    token ? new URL(documentPath(token), location.origin).href : undefined
 
   return (
     <div className="document-layout">
@@ -136,18 +162,30 @@ function DocumentView({ session }: { session: CollabSession }) {
         <div className="banner banner-error" role="alert">
           <strong>Disconnected:</strong> {status.stopped.reason}.{' '}
           {status.stopped.code === CloseCode.forbidden
-            ? 'Ask the owner for a new link.'
+            ? 'Ask whoever shared it for a new link.'
             : 'Your edits stay on this device.'}{' '}
           <button type="button" className="link-button" onClick={() => session.retry()}>
             Try again
           </button>
         </div>
       )}
+      {status.full && (
+        <div className="banner banner-error" role="alert">
+          This document has reached its size limit. It can still be read, but recent changes were
+          not saved and no more can be made.
+        </div>
+      )}
+      {status.readOnly && !status.stopped && (
+        <div className="banner" role="note">
+          You can view this document and see who is here, but not change it.
+        </div>
+      )}
       <main className="document-main">
         <DocumentEditor session={session} status={status} />
       </main>
       <ShareDialog
-        url={new URL(documentPath(session.id), location.origin).href}
+        editUrl={absolute(links.edit)}
+        viewUrl={absolute(links.view)}
         open={shareOpen}
         onClose={() => setShareOpen(false)}
       />

@@ -2,21 +2,41 @@ import { useRef, useState } from 'react'
 import { Dialog } from './Dialog'
 
 interface ShareDialogProps {
-  url: string
+  /** Absolute link that lets people edit; absent for a view-only link. */
+  editUrl: string | undefined
+  /** Absolute link that lets people only view, when known. */
+  viewUrl: string | undefined
   open: boolean
   onClose: () => void
 }
 
-type CopyState = 'idle' | 'copied' | 'manual'
-
-/** The document's link with "Copy link"; anyone with the link can open and edit. */
-export function ShareDialog({ url, open, onClose }: ShareDialogProps) {
+/** The document's links with "Copy link"; anyone with a link gets what that link allows. */
+export function ShareDialog({ editUrl, viewUrl, open, onClose }: ShareDialogProps) {
   return (
     <Dialog open={open} onClose={onClose} title="Share this document">
-      <ShareBody url={url} />
+      <div className="stack">
+        {editUrl && (
+          <LinkRow
+            label="Link"
+            hint="Anyone with this link can open and edit the document."
+            url={editUrl}
+            button="Copy link"
+          />
+        )}
+        {viewUrl && (
+          <LinkRow
+            label="View-only link"
+            hint="Anyone with this link can read the document and see who is here."
+            url={viewUrl}
+            button={editUrl ? 'Copy view link' : 'Copy link'}
+          />
+        )}
+      </div>
     </Dialog>
   )
 }
+
+type CopyState = 'idle' | 'copied' | 'manual'
 
 /**
  * Copies with the Clipboard API where there is one (secure contexts); elsewhere (plain http on a
@@ -42,7 +62,14 @@ async function copyText(text: string, input: HTMLInputElement | null): Promise<b
   }
 }
 
-function ShareBody({ url }: { url: string }) {
+interface LinkRowProps {
+  label: string
+  hint: string
+  url: string
+  button: string
+}
+
+function LinkRow({ label, hint, url, button }: LinkRowProps) {
   const inputRef = useRef<HTMLInputElement>(null)
   const [state, setState] = useState<CopyState>('idle')
 
@@ -51,10 +78,9 @@ function ShareBody({ url }: { url: string }) {
   }
 
   return (
-    <div className="stack">
-      <p className="muted">Anyone with this link can open and edit the document.</p>
+    <section className="share-row" aria-label={label}>
       <label className="field">
-        <span>Link</span>
+        <span>{label}</span>
         <input
           ref={inputRef}
           type="text"
@@ -63,15 +89,16 @@ function ShareBody({ url }: { url: string }) {
           onFocus={(event) => event.currentTarget.select()}
         />
       </label>
+      <p className="muted share-hint">{hint}</p>
       <div className="dialog-actions">
         <p className="copy-status" role="status" aria-live="polite">
           {state === 'copied' && '✓ Copied'}
           {state === 'manual' && 'Press Ctrl+C (⌘C) to copy the selected link'}
         </p>
         <button type="button" className="button button-primary" onClick={() => void copy()}>
-          Copy link
+          {button}
         </button>
       </div>
-    </div>
+    </section>
   )
 }

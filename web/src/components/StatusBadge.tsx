@@ -11,6 +11,7 @@ const SAVE_TEXT = {
   saved: 'All changes saved',
   saving: 'Saving…',
   local: 'Saved on this device',
+  refused: 'Some changes were not saved',
   idle: '',
 } as const
 
@@ -36,7 +37,7 @@ export function StatusBadge({ status }: { status: SessionStatus }) {
         )}
       </span>
       {status.readOnly && <span className="badge badge-readonly">View only</span>}
-      {SAVE_TEXT[save] && (
+      {SAVE_TEXT[save] && !(status.readOnly && save !== 'refused') && (
         <span className="save-state" data-testid="save-state">
           {SAVE_TEXT[save]}
         </span>

@@ -16,7 +16,7 @@ interface DocumentEditorProps {
  */
 export function DocumentEditor({ session, status }: DocumentEditorProps) {
   const [linkOpen, setLinkOpen] = useState(false)
-  const editable = !status.readOnly && status.connection !== 'stopped'
+  const editable = !status.readOnly && !status.full && status.connection !== 'stopped'
 
   const editor = useEditor(
     {
@@ -54,7 +54,14 @@ export function DocumentEditor({ session, status }: DocumentEditorProps) {
 
   return (
     <>
-      <Toolbar editor={editor} disabled={!editable} linkOpen={linkOpen} setLinkOpen={setLinkOpen} />
+      {!status.readOnly && (
+        <Toolbar
+          editor={editor}
+          disabled={!editable}
+          linkOpen={linkOpen}
+          setLinkOpen={setLinkOpen}
+        />
+      )}
       <div className="page">
         <TitleField
           title={session.title}

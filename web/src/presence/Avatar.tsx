@@ -14,7 +14,8 @@ export function Avatar({ person }: { person: Person }) {
   )
 }
 
-/** "Calm Otter (you)" or "Calm Otter". */
+/** "Calm Otter (you)", "Calm Otter" or, for someone on a view-only link, "Calm Otter (viewing)". */
 export function personLabel(person: Person): string {
-  return person.isYou ? `${person.name} (you)` : person.name
+  if (person.isYou) return `${person.name} (you)`
+  return person.role === 'view' ? `${person.name} (viewing)` : person.name
 }
