@@ -1,6 +1,6 @@
 import type { Editor } from '@tiptap/react'
 import { useEditorState } from '@tiptap/react'
-import type { ReactNode } from 'react'
+import { useLayoutEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
 import { icons } from './icons'
 import { LinkDialog } from './LinkDialog'
 
@@ -64,9 +64,52 @@ export function Toolbar({ editor, disabled, linkOpen, setLinkOpen }: ToolbarProp
     }),
   })
   const chain = () => editor.chain().focus()
+  const ref = useRef<HTMLDivElement>(null)
+  const current = useRef(0)
+
+  // One Tab stop for the whole toolbar; arrow keys move between buttons (WAI-ARIA toolbar).
+  const buttons = (): HTMLButtonElement[] =>
+    Array.from(ref.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])
+  useLayoutEffect(() => {
+    const all = buttons()
+    const index = Math.min(current.current, all.length - 1)
+    all.forEach((button, i) => (button.tabIndex = i === index ? 0 : -1))
+  })
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const all = buttons()
+    const from = all.indexOf(document.activeElement as HTMLButtonElement)
+    if (from < 0) return
+    const to =
+      event.key === 'ArrowRight'
+        ? (from + 1) % all.length
+        : event.key === 'ArrowLeft'
+          ? (from - 1 + all.length) % all.length
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? all.length - 1
+              : -1
+    if (to < 0) return
+    event.preventDefault()
+    all[to]?.focus()
+  }
+  const onFocus = (): void => {
+    const all = buttons()
+    const index = all.indexOf(document.activeElement as HTMLButtonElement)
+    if (index < 0) return
+    current.current = index
+    all.forEach((button, i) => (button.tabIndex = i === index ? 0 : -1))
+  }
 
   return (
-    <div className="toolbar" role="toolbar" aria-label="Formatting">
+    <div
+      ref={ref}
+      className="toolbar"
+      role="toolbar"
+      aria-label="Formatting"
+      onKeyDown={onKeyDown}
+      onFocus={onFocus}
+    >
       <div className="toolbar-group">
         <ToolbarButton
           label="Undo"
