@@ -9,7 +9,8 @@ interface DialogProps {
 
 /**
  * A modal built on `<dialog>`: focus moves in and back out, Escape and a click outside close it.
- * The body is rendered only while open, so its state starts fresh each time.
+ * The body is rendered only while open, so its state starts fresh each time. The element marked
+ * `data-autofocus` gets the focus when it opens.
  */
 export function Dialog({ open, onClose, title, children }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
@@ -18,8 +19,11 @@ export function Dialog({ open, onClose, title, children }: DialogProps) {
   useEffect(() => {
     const dialog = ref.current
     if (!dialog) return
-    if (open && !dialog.open) dialog.showModal()
-    else if (!open && dialog.open) dialog.close()
+    if (open && !dialog.open) {
+      dialog.showModal()
+      // React's autoFocus runs before the dialog is shown; this focuses the marked field instead.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus()
+    } else if (!open && dialog.open) dialog.close()
   }, [open])
 
   return (

@@ -21,6 +21,7 @@ export function ShareDialog({ editUrl, viewUrl, open, onClose }: ShareDialogProp
             hint="Anyone with this link can open and edit the document."
             url={editUrl}
             button="Copy link"
+            autoFocus
           />
         )}
         {viewUrl && (
@@ -29,6 +30,7 @@ export function ShareDialog({ editUrl, viewUrl, open, onClose }: ShareDialogProp
             hint="Anyone with this link can read the document and see who is here."
             url={viewUrl}
             button={editUrl ? 'Copy view link' : 'Copy link'}
+            autoFocus={!editUrl}
           />
         )}
       </div>
@@ -67,9 +69,11 @@ interface LinkRowProps {
   hint: string
   url: string
   button: string
+  /** Focus (and so select) this link when the dialog opens, ready for Ctrl+C. */
+  autoFocus?: boolean
 }
 
-function LinkRow({ label, hint, url, button }: LinkRowProps) {
+function LinkRow({ label, hint, url, button, autoFocus = false }: LinkRowProps) {
   const inputRef = useRef<HTMLInputElement>(null)
   const [state, setState] = useState<CopyState>('idle')
 
@@ -86,6 +90,7 @@ function LinkRow({ label, hint, url, button }: LinkRowProps) {
           type="text"
           readOnly
           value={url}
+          data-autofocus={autoFocus ? true : undefined}
           onFocus={(event) => event.currentTarget.select()}
         />
       </label>

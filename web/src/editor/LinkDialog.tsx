@@ -66,7 +66,7 @@ function LinkForm({ editor, onClose }: { editor: Editor; onClose: () => void }) 
           placeholder="https://example.com"
           value={href}
           onChange={(event) => setHref(event.target.value)}
-          autoFocus
+          data-autofocus
         />
       </label>
       <div className="dialog-actions">

@@ -45,7 +45,7 @@ function IdentityForm({ onClose }: { onClose: () => void }) {
           required
           autoComplete="nickname"
           onChange={(event) => setName(event.target.value)}
-          autoFocus
+          data-autofocus
         />
       </label>
       <fieldset className="field swatches">
