@@ -3,7 +3,10 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import { UpdateBanner } from './components/UpdateBanner'
 import { registerServiceWorker } from './serviceWorker'
-import './styles.css'
+import './styles/base.css'
+import './styles/home.css'
+import './styles/document.css'
+import './styles/editor.css'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')
