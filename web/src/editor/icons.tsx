@@ -21,6 +21,7 @@ function Icon({ children }: { children: ReactNode }) {
   )
 }
 
+/** Toolbar and header icons by name; each is a decorative inline SVG. */
 export const icons = {
   undo: (
     <Icon>
