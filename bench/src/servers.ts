@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { get as httpGet } from 'node:http'
 import { createServer } from 'node:net'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -124,6 +124,27 @@ export class RunningServer {
 
   memory(): { rssBytes: number; peakRssBytes: number } {
     return memory(this.pid)
+  }
+
+  /**
+   * CPU seconds of the main (event-loop) thread and of all other threads together (V8 GC
+   * helpers, libuv pool, worker threads such as Tandem's storage thread), from /proc/<pid>/task.
+   */
+  threadCpuSeconds(): { main: number; other: number } {
+    let main = 0
+    let other = 0
+    for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8')
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        const s = (Number(f[11]) + Number(f[12])) / clockTicks
+        if (Number(tid) === this.pid) main += s
+        else other += s
+      } catch {
+        // thread ended
+      }
+    }
+    return { main, other }
   }
 
   /**

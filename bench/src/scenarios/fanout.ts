@@ -22,6 +22,9 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'deliveredRatio', label: 'delivered / offered', digits: 4 },
   { key: 'cpuUsPerDelivery', label: 'server CPU µs / delivered update', better: 'lower' },
   { key: 'cpuSeconds', label: 'server CPU seconds', better: 'lower' },
+  { key: 'cpuMainSeconds', label: '… of which main thread', better: 'lower' },
+  { key: 'cpuOtherThreadsSeconds', label: '… of which other threads', better: 'lower' },
+  { key: 'cpuUsPerUpdate', label: 'server CPU µs / update sent', better: 'lower', digits: 0 },
   { key: 'peakRssMiB', label: 'server peak RSS (MiB)', better: 'lower', digits: 1 },
   { key: 'ackP50', label: 'saved-ack p50 (ms)' },
   { key: 'ackP95', label: 'saved-ack p95 (ms)' },
@@ -67,11 +70,13 @@ export async function fanout(
     await resetWindow(ctx)
     const metrics0 = await server.scrapeMetrics()
     const cpu0 = server.cpuSeconds()
+    const threads0 = server.threadCpuSeconds()
     const window = new CpuWindow()
     const hwmReset = server.resetPeakRss()
     server.startRssPolling()
     const w = await sendWindow(ctx, room, o.fanoutRate, o.fanoutSeconds * 1000, 10_000)
     const cpu = server.cpuSeconds() - cpu0
+    const threads1 = server.threadCpuSeconds()
     const machine = window.close(cpu, server.pid)
     const metrics1 = await server.scrapeMetrics()
     const polled = server.stopRssPolling()
@@ -94,6 +99,9 @@ export async function fanout(
       deliveredRatio: w.offered ? w.delivered / w.offered : NaN,
       cpuUsPerDelivery: w.delivered ? (cpu * 1e6) / w.delivered : NaN,
       cpuSeconds: cpu,
+      cpuMainSeconds: threads1.main - threads0.main,
+      cpuOtherThreadsSeconds: threads1.other - threads0.other,
+      cpuUsPerUpdate: w.sent ? (cpu * 1e6) / w.sent : NaN,
       peakRssMiB: peak / 2 ** 20,
       genLagP99: w.lag.p99Ms,
       genCpuSeconds: machine.generatorCpuSeconds,
