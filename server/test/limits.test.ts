@@ -59,6 +59,9 @@ describe('malformed and oversize input', () => {
       new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // bad varint
       new Uint8Array([42, 0]), // unknown message type
       updateMessage(new Uint8Array([1, 1, 200, 1, 0, 7, 7, 7])), // invalid Yjs update
+      // Decode fine, but zero-length ranges make Yjs throw halfway through applying them.
+      updateMessage(Buffer.from('01011d000000011d010000', 'hex')), // zero-length GC struct
+      updateMessage(Buffer.from('01011d000101017400011d010000', 'hex')), // zero-length deletion
     ]) {
       const raw = rawSocket(`${s.ws}/${id}`)
       await raw.opened
@@ -66,6 +69,8 @@ describe('malformed and oversize input', () => {
       expect((await raw.closed).code).toBe(CloseCode.malformedMessage)
     }
     expect(await metric(s, 'tandem_updates_in_total')).toBe(0)
+    const newcomer = connect(s.ws, id)
+    await synced(newcomer)
   })
 
   test('past the document size cap writes are refused with a notice; it stays readable', async () => {

@@ -315,13 +315,11 @@ export class Room implements SessionHost {
   }
 
   #committed(session: Session, update: Uint8Array, seq: number, n: number): void {
-    if (this.state === 'closed') return
+    if (this.state !== 'ready') return
     try {
       Y.applyUpdate(this.doc, update, session)
     } catch (err) {
-      this.ctx.log.warn({ err, docId: this.docId, seq }, 'committed update failed to apply')
-      void this.ctx.store.quarantine(this.docId, seq, 'failed to apply').catch(() => {})
-      session.fail(CloseCode.malformedMessage, 'unappliable update')
+      this.#poisoned(session, seq, err)
       return
     }
     this.#appliedSeq = Math.max(this.#appliedSeq, seq)
@@ -346,6 +344,24 @@ export class Room implements SessionHost {
     if (this.#sinceSnapshot >= this.ctx.compactAfterUpdates && !this.#compacting) {
       this.#compacting = this.compact().finally(() => (this.#compacting = undefined))
     }
+  }
+
+  /**
+   * A committed update threw while applying, possibly halfway: the in-memory document can no longer
+   * be trusted. Move the record aside, then drop the room (without compacting it) so everyone
+   * reconnects to a fresh load of what is stored.
+   */
+  #poisoned(session: Session, seq: number, err: unknown): void {
+    this.ctx.log.warn({ err, docId: this.docId, seq }, 'committed update failed to apply')
+    this.state = 'failed'
+    session.fail(CloseCode.malformedMessage, 'unappliable update')
+    void this.ctx.store
+      .quarantine(this.docId, seq, 'failed to apply')
+      .catch((qErr: unknown) => this.ctx.log.error({ err: qErr }, 'quarantine failed'))
+      .finally(() => {
+        for (const other of [...this.sessions]) other.close(CloseCode.loadFailure)
+        this.ctx.onEmpty(this)
+      })
   }
 
   #writeDone(): void {
@@ -385,7 +401,8 @@ export class Room implements SessionHost {
   async unload(): Promise<void> {
     await this.drainWrites()
     await this.#compacting
-    await this.compact()
+    // A failed room's document is not trusted: what is stored stays as it is.
+    if (this.state === 'ready') await this.compact()
     this.state = 'closed'
     this.awareness.off('update', this.#onAwarenessUpdate)
     this.awareness.destroy()
@@ -411,10 +428,18 @@ function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: numbe
   return encoding.toUint8Array(encoder)
 }
 
-/** True if `update` decodes completely as a Yjs V1 update. */
+/**
+ * True if `update` decodes completely as a Yjs V1 update whose structs and deletions all have a
+ * positive length. Zero-length ranges decode fine but make Yjs throw halfway through applying
+ * them, leaving a document that others can no longer load, so they are refused up front.
+ */
 export function isValidUpdate(update: Uint8Array): boolean {
   try {
-    Y.decodeUpdate(update)
+    const { structs, ds } = Y.decodeUpdate(update)
+    for (const struct of structs) if (!(struct.length > 0)) return false
+    for (const ranges of ds.clients.values()) {
+      for (const range of ranges) if (!(range.len > 0)) return false
+    }
     return true
   } catch {
     return false
