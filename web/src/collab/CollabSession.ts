@@ -19,6 +19,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { getIdentity, subscribeIdentity } from '../presence/identity'
 import { createCountingWebSocket } from './countingWebSocket'
+import { ReconnectScheduler } from './reconnectPolicy'
 import { SaveTracker } from './SaveTracker'
 
 /** What the connection badge shows. `stopped`: the server refused the document for good. */
@@ -53,6 +54,12 @@ export interface SessionStatus {
   stopped?: { code: number; reason: string }
 }
 
+/**
+ * Close code used when the provider itself drops a silent socket (no message for 30 s): the
+ * standard "abnormal closure", retryable like a network failure.
+ */
+const SILENT_SOCKET_CODE = 1006
+
 /** The WebSocket endpoint of this origin, e.g. `wss://host/sync`. */
 function syncUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -79,10 +86,14 @@ export class CollabSession {
   /** The server refused some local changes: they exist here but will never be saved. */
   private refused = false
   private stopped: SessionStatus['stopped']
+  private readonly reconnect: ReconnectScheduler
   private readonly cleanups: Array<() => void> = []
 
   constructor(readonly id: string) {
     this.tracker = new SaveTracker(() => this.refresh())
+    this.reconnect = new ReconnectScheduler(() => {
+      if (!this.browserOffline && !this.stopped) this.provider.connect()
+    })
     this.persistence = new IndexeddbPersistence(`tandem:${id}`, this.doc)
     this.persistence.on('synced', () => this.refresh())
 
@@ -103,24 +114,27 @@ export class CollabSession {
     const provider = this.provider
     const onStatus = (): void => this.refresh()
     const onSync = (synced: boolean): void => {
-      if (synced) this.failedSinceSync = false
+      if (synced) {
+        this.failedSinceSync = false
+        this.reconnect.synced()
+      }
       this.refresh()
     }
     const onConnectionClose = (event: CloseEvent | null): void => {
       this.tracker.socketClosed()
-      if (event) this.failedSinceSync = true
-      this.refresh()
-    }
-    const onClosed = (event: { code: number; reason: string }): void => {
-      if (!isPermanentClose(event.code)) return
-      const known = closeReasons[event.code as CloseCode] as string | undefined
-      this.stopped = { code: event.code, reason: known ?? (event.reason || 'Connection refused') }
+      // Our own disconnect() (offline, retry, destroy) clears shouldConnect before closing.
+      if (event !== null || provider.shouldConnect) {
+        // Reconnecting is ours, not y-websocket's (its backoff has no jitter): it only reopens
+        // while shouldConnect is set, and every close passes through here first.
+        provider.shouldConnect = false
+        this.failedSinceSync = true
+        this.closedBy(event?.code ?? SILENT_SOCKET_CODE, event?.reason ?? '')
+      }
       this.refresh()
     }
     provider.on('status', onStatus)
     provider.on('sync', onSync)
     provider.on('connection-close', onConnectionClose)
-    provider.on('closed', onClosed)
 
     // Local changes (typing, undo, the IndexedDB copy) that no open socket carried are unsent.
     // Checked after the provider's own update handler, with the same condition it sends on.
@@ -171,6 +185,7 @@ export class CollabSession {
   /** Tries again right away after a permanent refusal or while waiting out a backoff. */
   retry(): void {
     this.stopped = undefined
+    this.reconnect.cancel()
     this.provider.disconnect()
     if (!this.browserOffline) this.provider.connect()
     this.refresh()
@@ -178,12 +193,25 @@ export class CollabSession {
 
   /** Disconnects, tells the others this person left and releases the IndexedDB handle. */
   destroy(): void {
+    this.reconnect.cancel()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     removeAwarenessStates(this.awareness, [this.doc.clientID], 'session closed')
     this.provider.destroy()
     void this.persistence.destroy()
     this.doc.destroy()
     this.listeners.clear()
+  }
+
+  /** The server or the network ended the connection with `code`: stop, or retry later. */
+  private closedBy(code: number, reason: string): void {
+    if (!isPermanentClose(code)) {
+      // Offline: the browser's online event reconnects instead.
+      if (!this.browserOffline) this.reconnect.closed(code)
+      return
+    }
+    this.reconnect.cancel()
+    const known = closeReasons[code as CloseCode] as string | undefined
+    this.stopped = { code, reason: known ?? (reason || 'Connection refused') }
   }
 
   private installMessageHandlers(): void {
@@ -212,11 +240,14 @@ export class CollabSession {
   private watchBrowser(): void {
     const onOffline = (): void => {
       this.browserOffline = true
+      this.reconnect.cancel()
       this.provider.disconnect()
       this.refresh()
     }
+    // Back online: try at once rather than wait out a backoff that the outage inflated.
     const onOnline = (): void => {
       this.browserOffline = false
+      this.reconnect.cancel()
       if (!this.stopped) this.provider.connect()
       this.refresh()
     }
