@@ -15,7 +15,7 @@ test('"Copy link" copies a link that opens the same document for someone else', 
   await page.getByRole('button', { name: 'Share' }).click()
   const dialog = page.getByRole('dialog', { name: 'Share this document' })
   await expect(dialog).toBeVisible()
-  const editLink = dialog.getByRole('region', { name: 'Link', exact: true })
+  const editLink = dialog.getByRole('region', { name: 'Edit link', exact: true })
   await editLink.getByRole('button', { name: 'Copy link' }).click()
   await expect(editLink.getByRole('status')).toHaveText(/Copied/)
 

@@ -8,12 +8,15 @@ function notify(): void {
 
 window.addEventListener('popstate', notify)
 
-/** Goes to app path `path` without reloading; `replace` swaps the current history entry. */
-export function navigate(path: string, { replace = false } = {}): void {
+/**
+ * Goes to app path `path` without reloading; `replace` swaps the current history entry, and
+ * `keepScroll` stays where the page is (the same document under a new link) instead of the top.
+ */
+export function navigate(path: string, { replace = false, keepScroll = false } = {}): void {
   if (path === location.pathname) return
   if (replace) history.replaceState(null, '', path)
   else history.pushState(null, '', path)
-  window.scrollTo(0, 0)
+  if (!keepScroll) window.scrollTo(0, 0)
   notify()
 }
 

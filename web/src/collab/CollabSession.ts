@@ -8,7 +8,7 @@ import {
   READ_ONLY_REASON,
   Role,
   SyncParam,
-  type CloseCode,
+  CloseCode,
   type PresenceUser,
 } from '@tandem/shared'
 import * as decoding from 'lib0/decoding'
@@ -54,6 +54,20 @@ export interface SessionStatus {
   stopped?: { code: number; reason: string }
 }
 
+/** The document's links by role (link tokens, not URLs); a view link knows only its own. */
+export interface DocumentLinks {
+  edit?: string
+  view?: string
+}
+
+/** What a session opened for a tab's own rotated edit link carries over from the old one. */
+export interface Handover {
+  /** The old document's full state (`Y.encodeStateAsUpdate`), unacknowledged edits included. */
+  state: Uint8Array
+  /** The links as this tab knew them, the new edit link included. */
+  links: DocumentLinks
+}
+
 /**
  * Close code used when the provider itself drops a silent socket (no message for 30 s): the
  * standard "abnormal closure", retryable like a network failure.
@@ -73,6 +87,8 @@ function syncUrl(): string {
  */
 export class CollabSession {
   readonly doc = new Y.Doc()
+  /** Set when this tab moved here from its rotated edit link: the links it knew then. */
+  readonly handoverLinks: DocumentLinks | undefined
   readonly provider: WebsocketProvider
   readonly persistence: IndexeddbPersistence
   private readonly tracker: SaveTracker
@@ -86,10 +102,24 @@ export class CollabSession {
   /** The server refused some local changes: they exist here but will never be saved. */
   private refused = false
   private stopped: SessionStatus['stopped']
+  /**
+   * This tab is rotating its own link: `expected` until the server answers, `closed` once the
+   * server has closed the old link's socket (4403) as part of it, which is then no error.
+   */
+  private rotation: 'none' | 'expected' | 'closed' = 'none'
   private readonly reconnect: ReconnectScheduler
   private readonly cleanups: Array<() => void> = []
 
-  constructor(readonly id: string) {
+  /**
+   * Opens document link `id`. With `handover` (this tab rotated its own edit link and moves to
+   * the new one), the old document's state is in the new one before anything connects, so the
+   * first sync sends the server whatever it has not acknowledged yet.
+   */
+  constructor(
+    readonly id: string,
+    handover?: Handover,
+  ) {
+    this.handoverLinks = handover?.links
     this.tracker = new SaveTracker(() => this.refresh())
     this.reconnect = new ReconnectScheduler(() => {
       if (!this.browserOffline && !this.stopped) this.provider.connect()
@@ -145,6 +175,8 @@ export class CollabSession {
     }
     this.doc.on('update', onUpdate)
     this.cleanups.push(() => this.doc.off('update', onUpdate))
+    // After onUpdate: the tracker counts the carried-over state as unsent until a step 2 is acked.
+    if (handover) Y.applyUpdate(this.doc, handover.state)
 
     this.watchBrowser()
     this.followIdentity()
@@ -191,6 +223,23 @@ export class CollabSession {
     this.refresh()
   }
 
+  /**
+   * Call just before this tab rotates the link it is connected through: the server closes the
+   * old link's sockets (this one too) with 4403 before it answers, and that close must not show
+   * as "this link no longer gives access". Call the returned function if the rotation failed:
+   * a 4403 that arrived meanwhile is then reported after all. After a successful rotation the
+   * session stays quiet until it is released (see `handOverSession`).
+   */
+  expectLinkRotation(): () => void {
+    this.rotation = 'expected'
+    return () => {
+      const closed = this.rotation === 'closed'
+      this.rotation = 'none'
+      if (closed) this.closedBy(CloseCode.forbidden, '')
+      this.refresh()
+    }
+  }
+
   /** Disconnects, tells the others this person left and releases the IndexedDB handle. */
   destroy(): void {
     this.reconnect.cancel()
@@ -210,6 +259,10 @@ export class CollabSession {
       return
     }
     this.reconnect.cancel()
+    if (code === CloseCode.forbidden && this.rotation !== 'none') {
+      this.rotation = 'closed'
+      return
+    }
     const known = closeReasons[code as CloseCode] as string | undefined
     this.stopped = { code, reason: known ?? (reason || 'Connection refused') }
   }
@@ -248,7 +301,7 @@ export class CollabSession {
     const onOnline = (): void => {
       this.browserOffline = false
       this.reconnect.cancel()
-      if (!this.stopped) this.provider.connect()
+      if (!this.stopped && this.rotation !== 'closed') this.provider.connect()
       this.refresh()
     }
     // Leaving the page: say goodbye now rather than when the server notices the socket is gone.
@@ -280,6 +333,8 @@ export class CollabSession {
     const provider = this.provider
     let connection: ConnectionState
     if (this.stopped) connection = 'stopped'
+    // The old link's socket closed because this tab replaced it: the new session takes over.
+    else if (this.rotation === 'closed') connection = 'connecting'
     else if (this.browserOffline) connection = 'offline'
     else if (provider.wsconnected && provider.synced) connection = 'online'
     else if (this.failedSinceSync) connection = 'offline'

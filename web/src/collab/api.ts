@@ -1,4 +1,4 @@
-import { documentPath, isValidDocumentId } from '@tandem/shared'
+import { documentPath, isValidDocumentId, type Role } from '@tandem/shared'
 
 /** What the server says about a document (GET /api/docs/:id). */
 export interface DocumentInfo {
@@ -62,6 +62,48 @@ export async function createDocument(): Promise<{ id: string; url: string }> {
   }
   const body = (await response.json()) as { id: string; url?: string }
   return { id: body.id, url: body.url ?? documentPath(body.id) }
+}
+
+/** A link that replaced an old one: the new token and its app path. */
+export interface RotatedLink {
+  role: Role
+  id: string
+  url: string
+}
+
+/**
+ * Replaces the `role` link of the document that edit link `id` opens with a new one; the old link
+ * stops working at once, for open connections too. Throws an Error whose message can be shown.
+ */
+export async function rotateLink(id: string, role: Role): Promise<RotatedLink> {
+  let response: Response
+  try {
+    response = await fetch(
+      `/api/docs/${encodeURIComponent(id)}/links/${encodeURIComponent(role)}/rotate`,
+      { method: 'POST', headers: { accept: 'application/json' } },
+    )
+  } catch {
+    throw new Error(
+      navigator.onLine
+        ? 'Could not reach the server. Try again in a moment.'
+        : 'You are offline. Connect to the internet to reset a link.',
+    )
+  }
+  if (!response.ok) {
+    const known: Record<number, string> = {
+      403: 'Only someone with the edit link can reset links.',
+      404: 'This document no longer exists, or this link was replaced.',
+      429: 'Too many requests. Try again in a minute.',
+    }
+    const body = (await response.json().catch(() => ({}))) as { message?: string }
+    throw new Error(
+      known[response.status] ??
+        body.message ??
+        `The server could not reset the link (${response.status}).`,
+    )
+  }
+  const body = (await response.json()) as { id: string; url?: string }
+  return { role, id: body.id, url: body.url ?? documentPath(body.id) }
 }
 
 function errorMessage(error: unknown): string {

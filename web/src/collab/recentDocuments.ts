@@ -83,6 +83,16 @@ export function updateTitle(id: string, title: string): void {
   write(list.map((d) => (d.id === id ? { ...d, title } : d)))
 }
 
+/**
+ * Link `oldId` was replaced by `newId` (this tab rotated it): the entry keeps its title, role and
+ * place in the list under the new link. Does nothing if `oldId` is not listed.
+ */
+export function replaceDocumentId(oldId: string, newId: string): void {
+  const list = getRecentDocuments()
+  if (!list.some((d) => d.id === oldId)) return
+  write(list.filter((d) => d.id !== newId).map((d) => (d.id === oldId ? { ...d, id: newId } : d)))
+}
+
 /** Removes document `id` from this browser's list (the document itself is untouched). */
 export function forgetDocument(id: string): void {
   write(getRecentDocuments().filter((d) => d.id !== id))

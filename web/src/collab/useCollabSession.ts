@@ -1,13 +1,16 @@
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import type { CollabSession, SessionStatus } from './CollabSession'
-import { acquireSession, releaseSession } from './sessions'
+import { acquireSession, peekSession, releaseSession } from './sessions'
 
 /**
  * The session of document `id` while the calling component is mounted, or undefined (before the
- * first effect, or when `id` is undefined). Created in an effect, never during render.
+ * first effect, or when `id` is undefined). Created in an effect, never during render; one that
+ * already exists (a handover opened it) is shown from the first render.
  */
 export function useCollabSession(id: string | undefined): CollabSession | undefined {
-  const [session, setSession] = useState<CollabSession | undefined>(undefined)
+  const [session, setSession] = useState<CollabSession | undefined>(() =>
+    id === undefined ? undefined : peekSession(id),
+  )
   useEffect(() => {
     if (id === undefined) return
     const acquired = acquireSession(id)

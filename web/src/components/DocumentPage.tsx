@@ -1,7 +1,8 @@
-import { closeReasons, CloseCode, documentPath, isValidDocumentId } from '@tandem/shared'
+import { closeReasons, CloseCode, isValidDocumentId, Role } from '@tandem/shared'
 import { useEffect, useState } from 'react'
-import { lookUpDocument, type DocumentInfo, type DocumentLookup } from '../collab/api'
-import type { CollabSession } from '../collab/CollabSession'
+import { lookUpDocument, rotateLink, type DocumentInfo, type DocumentLookup } from '../collab/api'
+import type { CollabSession, DocumentLinks } from '../collab/CollabSession'
+import { rotateOwnEditLink } from '../collab/linkRotation'
 import { findRecentDocument, markOpened, updateRole, updateTitle } from '../collab/recentDocuments'
 import { useCollabSession, useSessionStatus } from '../collab/useCollabSession'
 import { DocumentEditor } from '../editor/DocumentEditor'
@@ -117,7 +118,10 @@ function OpenDocument({ id, info, role }: OpenDocumentProps) {
 function DocumentView({ session, info }: { session: CollabSession; info?: DocumentInfo }) {
   const status = useSessionStatus(session)
   const title = useTitleText(session.title)
-  const [shareOpen, setShareOpen] = useState(false)
+  // A tab that just moved to its new edit link shows it straight away, ready to copy.
+  const [shareOpen, setShareOpen] = useState(() => session.handoverLinks !== undefined)
+  // Links replaced here since the server described them.
+  const [replacedLinks, setReplacedLinks] = useState<DocumentLinks>({})
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled'} · Tandem`
@@ -133,9 +137,17 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
     )
   }
 
-  const links = info?.links ?? (status.readOnly ? { view: session.id } : { edit: session.id })
-  const absolute = (token: string | undefined): string | undefined =>
-    token ? new URL(documentPath(token), location.origin).href : undefined
+  const links: DocumentLinks = {
+    ...(info?.links ??
+      session.handoverLinks ??
+      (status.readOnly ? { view: session.id } : { edit: session.id })),
+    ...replacedLinks,
+  }
+  const resetLink = async (role: Role): Promise<void> => {
+    if (role === Role.edit) return rotateOwnEditLink(session, links)
+    const { id } = await rotateLink(session.id, role)
+    setReplacedLinks((current) => ({ ...current, [role]: id }))
+  }
 
   return (
     <div className="document-layout">
@@ -161,12 +173,17 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
       {status.stopped && (
         <div className="banner banner-error" role="alert">
           <strong>Disconnected:</strong> {status.stopped.reason}.{' '}
-          {status.stopped.code === CloseCode.forbidden
-            ? 'Ask whoever shared it for a new link.'
-            : 'Your edits stay on this device.'}{' '}
-          <button type="button" className="link-button" onClick={() => session.retry()}>
-            Try again
-          </button>
+          {status.stopped.code === CloseCode.forbidden ? (
+            // Retrying a replaced link cannot help; a new link can.
+            'Ask whoever shared it for the new link.'
+          ) : (
+            <>
+              Your edits stay on this device.{' '}
+              <button type="button" className="link-button" onClick={() => session.retry()}>
+                Try again
+              </button>
+            </>
+          )}
         </div>
       )}
       {status.full && (
@@ -184,8 +201,9 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
         <DocumentEditor session={session} status={status} />
       </main>
       <ShareDialog
-        editUrl={absolute(links.edit)}
-        viewUrl={absolute(links.view)}
+        links={links}
+        onReset={links.edit ? resetLink : undefined}
+        replaced={session.handoverLinks ? Role.edit : undefined}
         open={shareOpen}
         onClose={() => setShareOpen(false)}
       />
