@@ -31,6 +31,12 @@ async function server(env: Record<string, string> = {}) {
   return s
 }
 
+function v2Doc(): Y.Doc {
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, 'version two')
+  return doc
+}
+
 describe('malformed and oversize input', () => {
   test('an oversize message gets 4413; the document keeps working for others', async () => {
     const s = await server({ MAX_MESSAGE_BYTES: '65536', MAX_DOCUMENT_BYTES: '65536' })
@@ -62,6 +68,10 @@ describe('malformed and oversize input', () => {
       // Decode fine, but zero-length ranges make Yjs throw halfway through applying them.
       updateMessage(Buffer.from('01011d000000011d010000', 'hex')), // zero-length GC struct
       updateMessage(Buffer.from('01011d000101017400011d010000', 'hex')), // zero-length deletion
+      // Only V1 is accepted: V1 decoding ignores trailing bytes, so these would otherwise pass.
+      updateMessage(Buffer.from('00010000000001000100010200001602000001fdffffffff7f0000', 'hex')),
+      updateMessage(Y.encodeStateAsUpdateV2(v2Doc())),
+      updateMessage(Buffer.from('0000deadbeef', 'hex')),
     ]) {
       const raw = rawSocket(`${s.ws}/${id}`)
       await raw.opened

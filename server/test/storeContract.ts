@@ -114,6 +114,19 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       await store.close()
     })
 
+    test('a snapshot can be moved aside; the log after it still loads', async () => {
+      const { store } = await make()
+      await store.createDocument('d', [])
+      const first = await store.append('d', bytes(1))
+      await store.compact('d', bytes(9), first)
+      await store.append('d', bytes(2))
+      await store.quarantineSnapshot('d', 'failed to apply')
+      const loaded = await store.load('d')
+      expect(loaded.snapshot).toBeUndefined()
+      expect(loaded.updates.map((u) => [...u.data])).toEqual([[2]])
+      await store.close()
+    })
+
     test('delete removes the document, its log and its links', async () => {
       const { store } = await make()
       await store.createDocument('d', [{ token: 'tok', role: 'edit' }])

@@ -75,12 +75,15 @@ export class Room implements SessionHost {
       const stored = await this.ctx.store.load(this.docId)
       this.ctx.metrics.documentLoads.inc()
       const bad: number[] = []
+      let badSnapshot = false
       this.doc.transact(() => {
-        if (stored.snapshot) {
+        if (stored.snapshot && isValidUpdate(stored.snapshot.data)) {
           Y.applyUpdate(this.doc, stored.snapshot.data)
-          this.#appliedSeq = stored.snapshot.uptoSeq
           this.#sizeBytes = stored.snapshot.data.byteLength
+        } else if (stored.snapshot) {
+          badSnapshot = true
         }
+        if (stored.snapshot) this.#appliedSeq = stored.snapshot.uptoSeq
         for (const record of stored.updates) {
           this.#sizeBytes += record.data.byteLength
           this.#bytesSinceSnapshot += record.data.byteLength
@@ -97,12 +100,18 @@ export class Room implements SessionHost {
         }
       })
       this.#sinceSnapshot = stored.updates.length
+      if (badSnapshot) await this.ctx.store.quarantineSnapshot(this.docId, 'failed to apply')
       for (const seq of bad) {
         await this.ctx.store.quarantine(this.docId, seq, 'failed to apply')
       }
-      if (bad.length + stored.quarantined > 0) {
+      if (bad.length + stored.quarantined + Number(badSnapshot) > 0) {
         this.ctx.log.warn(
-          { docId: this.docId, failedToApply: bad.length, badChecksum: stored.quarantined },
+          {
+            docId: this.docId,
+            failedToApply: bad.length,
+            badChecksum: stored.quarantined,
+            badSnapshot,
+          },
           'quarantined stored records while loading a document',
         )
       }
@@ -429,20 +438,30 @@ function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: numbe
 }
 
 /**
- * True if `update` decodes completely as a Yjs V1 update whose structs and deletions all have a
- * positive length. Zero-length ranges decode fine but make Yjs throw halfway through applying
- * them, leaving a document that others can no longer load, so they are refused up front.
+ * True if `update` is exactly one Yjs V1 update whose structs and deletions all have a positive
+ * length. Zero-length ranges decode fine but make Yjs throw halfway through applying them, leaving
+ * a document nobody can load. Yjs's decoder ignores trailing bytes, which lets V2 updates and
+ * garbage pass as V1; a V1 update ends with its delete set, read entirely with varints that throw
+ * at the end of the input, so an exact update fails to decode without its last byte, while one
+ * with bytes left over still decodes.
  */
 export function isValidUpdate(update: Uint8Array): boolean {
+  // Own buffers: lib0 does not bound byte-array reads by the view, only by the ArrayBuffer.
+  const exact = update.slice()
   try {
-    const { structs, ds } = Y.decodeUpdate(update)
+    const { structs, ds } = Y.decodeUpdate(exact)
     for (const struct of structs) if (!(struct.length > 0)) return false
     for (const ranges of ds.clients.values()) {
       for (const range of ranges) if (!(range.len > 0)) return false
     }
-    return true
   } catch {
     return false
+  }
+  try {
+    Y.decodeUpdate(exact.slice(0, -1))
+    return false
+  } catch {
+    return true
   }
 }
 

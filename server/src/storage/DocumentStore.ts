@@ -63,6 +63,11 @@ export interface DocumentStore {
   compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>
   /** Moves one log record aside (kept for inspection) because it could not be applied. */
   quarantine(docId: string, seq: number, reason: string): Promise<void>
+  /**
+   * Moves the snapshot aside because it could not be applied; the log after it still loads. (The
+   * content it covered is kept in quarantine for an operator to inspect.)
+   */
+  quarantineSnapshot(docId: string, reason: string): Promise<void>
   /** Deletes a document, its log, snapshot and links. */
   delete(docId: string): Promise<void>
   /** Resolves when the store can serve requests; rejects otherwise (used by /readyz). */

@@ -161,6 +161,14 @@ export class MemoryStore implements DocumentStore {
     }
   }
 
+  async quarantineSnapshot(docId: string, reason: string): Promise<void> {
+    const doc = this.#docs.get(docId)
+    if (!doc?.snapshot) return
+    doc.quarantine.push({ kind: 'snapshot', seq: doc.snapshot.uptoSeq, reason })
+    delete doc.snapshot
+    this.#hooks.onQuarantine?.(1)
+  }
+
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
     this.#docs.delete(docId)

@@ -209,6 +209,11 @@ export class SqliteStore implements DocumentStore {
     if (moved > 0) this.#hooks.onQuarantine?.(moved)
   }
 
+  async quarantineSnapshot(docId: string, reason: string): Promise<void> {
+    const moved = (await this.#request({ op: 'quarantineSnapshot', docId, reason })) as number
+    if (moved > 0) this.#hooks.onQuarantine?.(moved)
+  }
+
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
     await this.#request({ op: 'delete', docId })
