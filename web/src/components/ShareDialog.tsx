@@ -215,7 +215,7 @@ function LinkRow(props: LinkRowProps) {
             <button
               ref={resetRef}
               type="button"
-              className="button"
+              className="button share-reset"
               onClick={() => {
                 focusAfter.current = 'cancel'
                 setState({ kind: 'confirm' })

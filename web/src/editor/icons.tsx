@@ -83,6 +83,12 @@ export const icons = {
       <path d="M14 11a4.5 4.5 0 0 0-6.4-.4l-3 3a4.5 4.5 0 0 0 6.4 6.4l1.5-1.5" />
     </Icon>
   ),
+  eye: (
+    <Icon>
+      <path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12Z" />
+      <circle cx="12" cy="12" r="3" />
+    </Icon>
+  ),
   share: (
     <Icon>
       <path d="M12 3v12" />

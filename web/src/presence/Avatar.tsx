@@ -1,7 +1,11 @@
 import { initials, readableTextColor } from '../components/color'
+import { icons } from '../editor/icons'
 import type { Person } from './usePeople'
 
-/** A round badge with a person's initials in their colour; the name is its accessible label. */
+/**
+ * A round badge with a person's initials in their colour, and an eye on someone else who is
+ * only viewing; decorative (the list item carries the name and role in words).
+ */
 export function Avatar({ person }: { person: Person }) {
   return (
     <span
@@ -10,6 +14,9 @@ export function Avatar({ person }: { person: Person }) {
       aria-hidden="true"
     >
       {initials(person.name)}
+      {!person.isYou && person.role === 'view' && (
+        <span className="avatar-viewing">{icons.eye}</span>
+      )}
     </span>
   )
 }
