@@ -5,16 +5,16 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import {
   CloseCode,
   DOCUMENT_TOO_LARGE_REASON,
-  Limits,
   MessageType,
   READ_ONLY_REASON,
   SyncMessageType,
-  parsePresenceUser,
 } from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DocumentStore } from '../storage/DocumentStore.js'
 import type { Metrics } from '../metrics.js'
+import { AwarenessGuard } from './AwarenessGuard.js'
 import type { Session, SessionHost } from './Session.js'
+import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
 
 /** What a room needs from its manager. */
 export interface RoomContext {
@@ -55,8 +55,7 @@ export class Room implements SessionHost {
   #sizeBytes = 0
   #bytesSinceSnapshot = 0
   #pendingBytes = 0
-  /** Which connection controls each awareness client id, and the tab secret it proved. */
-  readonly #owners = new Map<number, { session: Session; secret: string | undefined }>()
+  readonly #presence: AwarenessGuard
 
   constructor(
     readonly docId: string,
@@ -66,6 +65,7 @@ export class Room implements SessionHost {
   ) {
     // The server has no presence of its own.
     this.awareness.setLocalState(null)
+    this.#presence = new AwarenessGuard(ctx.metrics)
     this.awareness.on('update', this.#onAwarenessUpdate)
     this.loaded = before.then(() => this.#load())
   }
@@ -154,12 +154,7 @@ export class Room implements SessionHost {
 
   removeSession(session: Session): void {
     if (!this.sessions.delete(session)) return
-    // Only ids this connection still owns: a reconnected tab may have taken its id over.
-    const owned = [...session.controlledIds].filter(
-      (id) => this.#owners.get(id)?.session === session,
-    )
-    for (const id of owned) this.#owners.delete(id)
-    session.controlledIds.clear()
+    const owned = this.#presence.release(session)
     if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null)
     if (this.sessions.size === 0) this.ctx.onEmpty(this)
   }
@@ -174,7 +169,7 @@ export class Room implements SessionHost {
           this.#handleSync(session, decoder)
           break
         case MessageType.awareness: {
-          const update = this.#vetAwareness(session, decoding.readVarUint8Array(decoder))
+          const update = this.#presence.vet(session, decoding.readVarUint8Array(decoder))
           if (update) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session)
           break
         }
@@ -240,64 +235,6 @@ export class Room implements SessionHost {
       session.send(encoding.toUint8Array(encoder))
     }
     session.flushAck()
-  }
-
-  /**
-   * Keeps only the awareness entries this connection may write: ids it introduced (first come),
-   * or ids whose owner proved the same tab secret (an honest reconnect). Forged entries and
-   * removals of other clients' ids are dropped. The role is set from the connection, never from
-   * what the client claims. Returns undefined when nothing is left.
-   */
-  #vetAwareness(session: Session, update: Uint8Array): Uint8Array | undefined {
-    const decoder = decoding.createDecoder(update)
-    const count = decoding.readVarUint(decoder)
-    const kept: { id: number; clock: number; state: string }[] = []
-    for (let i = 0; i < count; i++) {
-      const id = decoding.readVarUint(decoder)
-      const clock = decoding.readVarUint(decoder)
-      const json = decoding.readVarString(decoder)
-      if (json.length > Limits.maxAwarenessStateBytes) {
-        this.ctx.metrics.refusedWrites.inc({ reason: 'awareness-too-large' })
-        continue
-      }
-      const owner = this.#owners.get(id)
-      if (owner && owner.session !== session) {
-        const proven = session.tabSecret !== undefined && owner.secret === session.tabSecret
-        if (!proven) {
-          this.ctx.metrics.refusedWrites.inc({ reason: 'awareness-not-owner' })
-          continue
-        }
-        owner.session.controlledIds.delete(id)
-      }
-      const state: unknown = JSON.parse(json)
-      if (state === null) {
-        if (owner?.session !== session) continue
-        kept.push({ id, clock, state: 'null' })
-        continue
-      }
-      if (!owner || owner.session !== session) {
-        this.#owners.set(id, { session, secret: session.tabSecret })
-        session.controlledIds.add(id)
-      }
-      kept.push({ id, clock, state: JSON.stringify(this.#withServerRole(session, state)) })
-    }
-    if (kept.length === 0) return undefined
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, kept.length)
-    for (const entry of kept) {
-      encoding.writeVarUint(encoder, entry.id)
-      encoding.writeVarUint(encoder, entry.clock)
-      encoding.writeVarString(encoder, entry.state)
-    }
-    return encoding.toUint8Array(encoder)
-  }
-
-  #withServerRole(session: Session, state: unknown): unknown {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) return state
-    const record = state as Record<string, unknown>
-    if (!('user' in record)) return record
-    const user = parsePresenceUser(record.user)
-    return { ...record, user: user ? { ...user, role: session.role } : { role: session.role } }
   }
 
   #write(session: Session, update: Uint8Array, n: number): void {
@@ -435,37 +372,4 @@ function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: numbe
   encoding.writeVarUint(encoder, MessageType.awareness)
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
   return encoding.toUint8Array(encoder)
-}
-
-/**
- * True if `update` is exactly one Yjs V1 update whose structs and deletions all have a positive
- * length. Zero-length ranges decode fine but make Yjs throw halfway through applying them, leaving
- * a document nobody can load. Yjs's decoder ignores trailing bytes, which lets V2 updates and
- * garbage pass as V1; a V1 update ends with its delete set, read entirely with varints that throw
- * at the end of the input, so an exact update fails to decode without its last byte, while one
- * with bytes left over still decodes.
- */
-export function isValidUpdate(update: Uint8Array): boolean {
-  // Own buffers: lib0 does not bound byte-array reads by the view, only by the ArrayBuffer.
-  const exact = update.slice()
-  try {
-    const { structs, ds } = Y.decodeUpdate(exact)
-    for (const struct of structs) if (!(struct.length > 0)) return false
-    for (const ranges of ds.clients.values()) {
-      for (const range of ranges) if (!(range.len > 0)) return false
-    }
-  } catch {
-    return false
-  }
-  try {
-    Y.decodeUpdate(exact.slice(0, -1))
-    return false
-  } catch {
-    return true
-  }
-}
-
-/** True for an update that carries no structs and no deletions (e.g. `[0, 0]`). */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.byteLength <= 2 && update.every((b) => b === 0)
 }
