@@ -11,7 +11,8 @@
  * the shared document may contain valid updates; the final content may hold nothing from any
  * client id other than the honest clients and the valid fuzz updates.
  *
- *   Default (in `pnpm test`): random seed, printed; FUZZ_FRAMES=115000 (about 30 s on 2 cores).
+ *   Default (in `pnpm test`): seed 0x7a4d3e21, FUZZ_FRAMES=115000 (about 20–30 s on 2 cores).
+ *   Explore new seeds:        FUZZ_SEED=random npx vitest run test/fuzz.test.ts (seed printed)
  *   Replay a run:             FUZZ_SEED=0x1a2b3c4d npx vitest run test/fuzz.test.ts
  *   Larger run on demand:     FUZZ_FRAMES=1000000 npx vitest run test/fuzz.test.ts  (3–10 min)
  *   FUZZ_DEADLINE_MS bounds the fuzz phase (default: 1 ms per frame, at least 60 s).
@@ -51,9 +52,13 @@ const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name]
   return raw ? Number(raw) : fallback
 }
-const SEED = process.env.FUZZ_SEED
-  ? Number(process.env.FUZZ_SEED) >>> 0 // decimal or 0x-hex
-  : (Math.random() * 2 ** 32) >>> 0
+// A fixed default keeps CI deterministic; FUZZ_SEED=random explores (the seed is printed).
+const SEED =
+  process.env.FUZZ_SEED === 'random'
+    ? (Math.random() * 2 ** 32) >>> 0
+    : process.env.FUZZ_SEED
+      ? Number(process.env.FUZZ_SEED) >>> 0 // decimal or 0x-hex
+      : 0x7a4d3e21
 const FRAMES = envInt('FUZZ_FRAMES', 115_000)
 const DEADLINE_MS = envInt('FUZZ_DEADLINE_MS', Math.max(60_000, FRAMES))
 /** The decoded-frame counter must reach this (issue 4: 100,000 in the default run). */

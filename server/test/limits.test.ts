@@ -68,6 +68,8 @@ describe('malformed and oversize input', () => {
       // Decode fine, but zero-length ranges make Yjs throw halfway through applying them.
       updateMessage(Buffer.from('01011d000000011d010000', 'hex')), // zero-length GC struct
       updateMessage(Buffer.from('01011d000101017400011d010000', 'hex')), // zero-length deletion
+      // A deleted-content length past 2^53: found by the fuzzer (seed 0xe4e8846e).
+      updateMessage(Buffer.from('01011d0001010174ffc9fffffffd8080808080804000', 'hex')),
       // Only V1 is accepted: V1 decoding ignores trailing bytes, so these would otherwise pass.
       updateMessage(Buffer.from('00010000000001000100010200001602000001fdffffffff7f0000', 'hex')),
       updateMessage(Y.encodeStateAsUpdateV2(v2Doc())),

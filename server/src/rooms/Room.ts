@@ -265,7 +265,7 @@ export class Room implements SessionHost {
     try {
       Y.applyUpdate(this.doc, update, session)
     } catch (err) {
-      this.#poisoned(session, seq, err)
+      this.#poisoned(session, seq, err, update)
       return
     }
     this.#appliedSeq = Math.max(this.#appliedSeq, seq)
@@ -297,8 +297,16 @@ export class Room implements SessionHost {
    * be trusted. Move the record aside, then drop the room (without compacting it) so everyone
    * reconnects to a fresh load of what is stored.
    */
-  #poisoned(session: Session, seq: number, err: unknown): void {
-    this.ctx.log.warn({ err, docId: this.docId, seq }, 'committed update failed to apply')
+  #poisoned(session: Session, seq: number, err: unknown, update: Uint8Array): void {
+    this.ctx.log.warn(
+      {
+        err,
+        docId: this.docId,
+        seq,
+        update: Buffer.from(update.subarray(0, 4096)).toString('hex'),
+      },
+      'committed update failed to apply; reloading the document without it',
+    )
     this.state = 'failed'
     session.fail(CloseCode.malformedMessage, 'unappliable update')
     void this.ctx.store

@@ -1,9 +1,9 @@
 import * as Y from 'yjs'
 
 /**
- * True if `update` is exactly one Yjs V1 update whose structs and deletions all have a positive
- * length. Zero-length ranges decode fine but make Yjs throw halfway through applying them, leaving
- * a document nobody can load. Yjs's decoder ignores trailing bytes, which lets V2 updates and
+ * True if `update` is exactly one Yjs V1 update whose structs and deletions all cover a positive,
+ * exactly countable clock range. Zero-length or astronomically long ranges decode fine but make
+ * Yjs throw halfway through applying them, leaving a document nobody can load. Yjs's decoder ignores trailing bytes, which lets V2 updates and
  * garbage pass as V1; a V1 update ends with its delete set, read entirely with varints that throw
  * at the end of the input, so an exact update fails to decode without its last byte, while one
  * with bytes left over still decodes.
@@ -13,9 +13,11 @@ export function isValidUpdate(update: Uint8Array): boolean {
   const exact = update.slice()
   try {
     const { structs, ds } = Y.decodeUpdate(exact)
-    for (const struct of structs) if (!(struct.length > 0)) return false
+    for (const struct of structs) {
+      if (!validRange(struct.id.clock, struct.length)) return false
+    }
     for (const ranges of ds.clients.values()) {
-      for (const range of ranges) if (!(range.len > 0)) return false
+      for (const range of ranges) if (!validRange(range.clock, range.len)) return false
     }
   } catch {
     return false
@@ -26,6 +28,14 @@ export function isValidUpdate(update: Uint8Array): boolean {
   } catch {
     return true
   }
+}
+
+/**
+ * A clock range Yjs can apply: positive length, and an end it can still count to exactly (larger
+ * varints decode to imprecise floats and make Yjs throw while tidying up the transaction).
+ */
+function validRange(clock: number, length: number): boolean {
+  return length > 0 && Number.isSafeInteger(clock) && Number.isSafeInteger(clock + length)
 }
 
 /** True for an update that carries no structs and no deletions (e.g. `[0, 0]`). */
