@@ -1,34 +1,23 @@
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CloseCode } from '@tandem/shared'
 import { MemoryStore } from '../src/storage/MemoryStore.js'
 import { checksum } from '../src/storage/checksum.js'
 import {
-  cleanupDirs,
   connect,
   createDocument,
-  destroyClients,
   metric,
   startServer,
   synced,
   waitFor,
-  type TestServer,
+  useServers,
 } from './helpers.js'
 
-const servers: TestServer[] = []
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
-
-async function server(env: Record<string, string> = {}, store?: MemoryStore) {
-  const s = await startServer(env, store ? { createStore: () => store } : {})
-  servers.push(s)
-  return s
-}
+const servers = useServers()
+const server = (env: Record<string, string> = {}, store?: MemoryStore) =>
+  servers(env, store ? { createStore: () => store } : {})
 
 function dbOf(s: { dataDir: string }): Database.Database {
   return new Database(path.join(s.dataDir, 'tandem.db'))

@@ -8,6 +8,7 @@ import { WebsocketProvider } from 'y-websocket'
 import type { FastifyInstance } from 'fastify'
 import * as decoding from 'lib0/decoding'
 import { MessageType } from '@tandem/shared'
+import { afterEach } from 'vitest'
 import { buildApp, loadConfig, type BuildOptions } from '../src/app.js'
 
 /** A running server on 127.0.0.1 and an ephemeral port. */
@@ -56,6 +57,26 @@ export async function startServer(
     http: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}/sync`,
     close: () => app.close(),
+  }
+}
+
+/**
+ * For a test file: returns a starter of servers (with `defaults` under each one's env) and
+ * registers an afterEach that destroys clients, closes those servers and removes temp dirs.
+ */
+export function useServers(
+  defaults: Record<string, string> = {},
+): (env?: Record<string, string>, options?: BuildOptions) => Promise<TestServer> {
+  const servers: TestServer[] = []
+  afterEach(async () => {
+    destroyClients()
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+    await cleanupDirs()
+  })
+  return async (env = {}, options = {}) => {
+    const s = await startServer({ ...defaults, ...env }, options)
+    servers.push(s)
+    return s
   }
 }
 

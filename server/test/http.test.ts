@@ -1,30 +1,11 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.js'
-import {
-  cleanupDirs,
-  connect,
-  createDocument,
-  destroyClients,
-  startServer,
-  synced,
-  tempDir,
-  type TestServer,
-} from './helpers.js'
+import { connect, createDocument, synced, tempDir, useServers } from './helpers.js'
 import { spawnServer } from './process.js'
 
-const servers: TestServer[] = []
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
-async function server(env: Record<string, string> = {}) {
-  const s = await startServer(env)
-  servers.push(s)
-  return s
-}
+const server = useServers()
 
 describe('document API', () => {
   test('POST /api/docs creates an unguessable id; GET returns its metadata', async () => {

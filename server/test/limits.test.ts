@@ -1,35 +1,22 @@
 import fs from 'node:fs'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CloseCode, DOCUMENT_TOO_LARGE_REASON } from '@tandem/shared'
 import {
-  cleanupDirs,
   connect,
   createDocument,
-  destroyClients,
   metric,
   rawSocket,
-  startServer,
   synced,
   tempDir,
   waitFor,
-  type TestServer,
+  useServers,
 } from './helpers.js'
 import { awarenessMessage, deniedReasons, updateMessage } from './protocol.js'
 import { spawnServer } from './process.js'
 
-const servers: TestServer[] = []
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
-async function server(env: Record<string, string> = {}) {
-  const s = await startServer(env)
-  servers.push(s)
-  return s
-}
+const server = useServers()
 
 function v2Doc(): Y.Doc {
   const doc = new Y.Doc()

@@ -1,34 +1,18 @@
 import * as Y from 'yjs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CloseCode, READ_ONLY_REASON, SyncMessageType } from '@tandem/shared'
 import {
-  cleanupDirs,
   connect,
-  destroyClients,
   metric,
   rawSocket,
-  startServer,
   synced,
   waitFor,
   type TestServer,
+  useServers,
 } from './helpers.js'
 import { deniedReasons, syncMessage } from './protocol.js'
 
-const servers: TestServer[] = []
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
-async function server(env: Record<string, string> = {}) {
-  const s = await startServer({
-    RATE_MESSAGES_PER_SEC: '100000',
-    RATE_BURST_MESSAGES: '100000',
-    ...env,
-  })
-  servers.push(s)
-  return s
-}
+const server = useServers({ RATE_MESSAGES_PER_SEC: '100000', RATE_BURST_MESSAGES: '100000' })
 
 interface Created {
   id: string

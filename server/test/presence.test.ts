@@ -1,27 +1,19 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
-  cleanupDirs,
   connect,
-  destroyClients,
   rawSocket,
-  startServer,
   synced,
   waitFor,
   type Client,
   type TestServer,
+  useServers,
 } from './helpers.js'
 import { awarenessMessage } from './protocol.js'
 
-const servers: TestServer[] = []
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
+const server = useServers()
 
 async function setup(): Promise<{ s: TestServer; id: string; viewId: string }> {
-  const s = await startServer()
-  servers.push(s)
+  const s = await server()
   const res = await fetch(`${s.http}/api/docs`, { method: 'POST' })
   const { id, viewId } = (await res.json()) as { id: string; viewId: string }
   return { s, id, viewId }

@@ -1,33 +1,20 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { CloseCode, MessageType } from '@tandem/shared'
 import {
-  cleanupDirs,
   connect,
   createDocument,
-  destroyClients,
   metric,
   rawSocket,
   startServer,
   synced,
   waitFor,
-  type TestServer,
+  useServers,
 } from './helpers.js'
 
-const servers: TestServer[] = []
-async function server(env: Record<string, string> = {}): Promise<TestServer> {
-  const s = await startServer(env)
-  servers.push(s)
-  return s
-}
-
-afterEach(async () => {
-  destroyClients()
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await cleanupDirs()
-})
+const server = useServers()
 
 describe('two stock y-websocket clients', () => {
   test('converge on concurrent edits', async () => {
