@@ -20,6 +20,8 @@ export interface Options {
   smoke: boolean
   profile: boolean
   outDir: string | undefined
+  /** Path to a Tandem main.js other than server/dist/main.js (before/after comparisons). */
+  tandemMain: string | undefined
   /** Total connection attempts in flight at once while connecting (split across workers). */
   concurrency: number
   /** Before each run, wait until the machine is at most this busy (percent of all cores)… */
@@ -55,6 +57,7 @@ const usage = `pnpm bench [-- options]
   --workers N          generator worker threads (default 2)
   --profile            fan-out and saturation servers run under node --cpu-prof (bench/results/profiles)
   --out DIR            where results go (default bench/results)
+  --tandem-main PATH   run this Tandem main.js instead of server/dist/main.js (before/after)
   --fanout-editors 50,200 --fanout-rate 2 --fanout-seconds 15 --observers 2 --no-ack
   --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12
   --rooms 500 --room-clients 2 --idle-rooms 200 --idle-clients 10
@@ -95,6 +98,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       smoke: { type: 'boolean' },
       profile: { type: 'boolean' },
       out: { type: 'string' },
+      'tandem-main': { type: 'string' },
       concurrency: { type: 'string' },
       'quiet-pct': { type: 'string' },
       'quiet-wait': { type: 'string' },
@@ -162,6 +166,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     smoke,
     profile: values.profile === true,
     outDir: values.out,
+    tandemMain: values['tandem-main'],
     concurrency: Math.round(num(values.concurrency, 50, 'concurrency')),
     quietPct: num(values['quiet-pct'], 25, 'quiet-pct'),
     quietWaitSeconds: num(values['quiet-wait'], smoke ? 2 : 30, 'quiet-wait'),

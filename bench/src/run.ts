@@ -22,7 +22,7 @@ import { bigdoc, bigdocDefs } from './scenarios/bigdoc.js'
 import { connections, idleDefs, roomsDefs } from './scenarios/connections.js'
 import { fanout, fanoutDefs } from './scenarios/fanout.js'
 import { saturation, saturationDefs } from './scenarios/saturation.js'
-import { repoRoot, tandemAvailable, tandemRaisedLimits } from './servers.js'
+import { repoRoot, tandemAvailable, tandemRaisedLimits, useTandemMain } from './servers.js'
 import { ServerKind } from './wire.js'
 
 interface Plan {
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     return
   }
   const opts = parsed
+  if (opts.tandemMain) useTandemMain(opts.tandemMain)
   let servers = opts.servers
   if (servers.includes(ServerKind.tandem) && !tandemAvailable()) {
     progress('server/dist/main.js not built: skipping Tandem (run `pnpm build` at the root)')
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
     `# Tandem bench ${new Date().toISOString()}${opts.smoke ? ' (smoke)' : ''}`,
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), node ${process.version}`,
     `generator: 1 process, ${opts.workers} worker threads; servers: ${servers.join(', ')}; repeats: ${opts.repeat}`,
+    `tandem: ${opts.tandemMain ?? 'server/dist/main.js'}`,
     `limits raised on Tandem: ${Object.keys(tandemRaisedLimits).length ? JSON.stringify(tandemRaisedLimits) : 'none'}`,
     '',
   ].join('\n')

@@ -14,7 +14,12 @@ import { ServerKind, type Target } from './wire.js'
 const here = dirname(fileURLToPath(import.meta.url))
 /** Repository root (bench/dist/ → ../..). */
 export const repoRoot = resolve(here, '..', '..')
-const tandemMain = join(repoRoot, 'server', 'dist', 'main.js')
+let tandemMain = join(repoRoot, 'server', 'dist', 'main.js')
+
+/** Runs another Tandem build (e.g. a candidate fix) instead of server/dist/main.js. */
+export function useTandemMain(path: string): void {
+  tandemMain = resolve(path)
+}
 
 /**
  * Limits the bench raises on Tandem, listed in every report. Every bench client connects from
@@ -85,6 +90,32 @@ export function memory(pid: number): { rssBytes: number; peakRssBytes: number } 
     return m ? Number(m[1]) * 1024 : 0
   }
   return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') }
+}
+
+/**
+ * Quantile of a Prometheus histogram between two scrapes, as the upper bound of the bucket that
+ * holds it (so "≤ this many seconds"); NaN when nothing was observed.
+ */
+export function histogramQuantile(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  name: string,
+  q: number,
+): number {
+  const prefix = `${name}_bucket@`
+  const buckets = [...after.keys()]
+    .filter((k) => k.startsWith(prefix))
+    .map((k) => {
+      const le = k.slice(prefix.length)
+      return {
+        le: le === '+Inf' ? Infinity : Number(le),
+        n: (after.get(k) ?? 0) - (before.get(k) ?? 0),
+      }
+    })
+    .sort((a, b) => a.le - b.le)
+  const total = buckets.at(-1)?.n ?? 0
+  if (!total) return NaN
+  return buckets.find((b) => b.n >= q * total)?.le ?? NaN
 }
 
 /** One running server process. */
@@ -211,8 +242,10 @@ export class RunningServer {
     for (const line of text.split('\n')) {
       if (!line || line.startsWith('#')) continue
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
-      if (!m || m[2]?.includes('le=')) continue
-      const name = m[1] as string
+      if (!m) continue
+      // Histogram buckets are kept by bound: name{le="0.005"} → "name@0.005".
+      const le = m[2] ? /le="([^"]+)"/.exec(m[2]) : null
+      const name = le ? `${m[1]}@${le[1]}` : (m[1] as string)
       out.set(name, (out.get(name) ?? 0) + Number(m[3]))
     }
     return out

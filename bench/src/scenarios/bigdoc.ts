@@ -6,6 +6,7 @@
  * received until then.
  */
 import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Ctx } from '../context.js'
 import { progress, roomId } from '../context.js'
 import { delay } from '../clock.js'
@@ -109,7 +110,10 @@ export async function bigdoc(
       const cold: number[] = []
       let coldBytes = 0
       for (let j = 0; j < o.coldJoins; j++) {
-        server = await startServer(kind, { dataDir })
+        server = await startServer(kind, {
+          dataDir,
+          ...(o.profile ? { cpuProfDir: join(ctx.profileDir, `cold-${kind}`) } : {}),
+        })
         const r = await timedJoin(
           ctx,
           server.target,

@@ -8,7 +8,7 @@ import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
 import { CpuWindow } from '../machine.js'
-import { startServer } from '../servers.js'
+import { histogramQuantile, startServer } from '../servers.js'
 import { summarize } from '../stats.js'
 import { ServerKind } from '../wire.js'
 import { checkConvergence, closeRoom, openRoom, resetWindow, sendWindow } from './roomLoad.js'
@@ -37,6 +37,8 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'commits', label: 'Tandem: commits (transactions)', digits: 0 },
   { key: 'batchMean', label: 'Tandem: updates per commit, mean' },
   { key: 'commitMsMean', label: 'Tandem: commit duration mean (ms)' },
+  { key: 'commitP99Ms', label: 'Tandem: commit duration p99 ≤ (ms, bucket bound)' },
+  { key: 'commitMaxBucketMs', label: 'Tandem: slowest commit ≤ (ms, bucket bound)' },
   { key: 'commitBusyPct', label: 'Tandem: % of send window spent committing', digits: 0 },
 ]
 
@@ -118,6 +120,9 @@ export async function fanout(
       metrics.commitBusyPct =
         (100 * delta('tandem_commit_duration_seconds_sum')) / (w.sendMs / 1000)
       metrics.batchMean = delta('tandem_commit_batch_updates_sum') / commits
+      const d = 'tandem_commit_duration_seconds'
+      metrics.commitP99Ms = 1000 * histogramQuantile(metrics0, metrics1, d, 0.99)
+      metrics.commitMaxBucketMs = 1000 * histogramQuantile(metrics0, metrics1, d, 1)
     }
     if (ack) {
       metrics.ackP50 = ackLat.p50

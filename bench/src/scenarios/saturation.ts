@@ -10,7 +10,7 @@ import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
 import { CpuWindow } from '../machine.js'
-import { startServer } from '../servers.js'
+import { histogramQuantile, startServer } from '../servers.js'
 import { summarize } from '../stats.js'
 import { delay } from '../clock.js'
 import type { ServerKind } from '../wire.js'
@@ -64,15 +64,22 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
     for (let i = 0; i < rates.length; i++) {
       const total = rates[i] as number
       await resetWindow(ctx)
+      const metrics0 = await server.scrapeMetrics()
       const cpu0 = server.cpuSeconds()
       const window = new CpuWindow()
       const w = await sendWindow(ctx, room, total / o.satEditors, o.satStepSeconds * 1000, 2000)
       const cpu = server.cpuSeconds() - cpu0
       const machine = window.close(cpu, server.pid)
+      const metrics1 = await server.scrapeMetrics()
+      const commitP99 =
+        1000 * histogramQuantile(metrics0, metrics1, 'tandem_commit_duration_seconds', 0.99)
       const lat = summarize(w.latencies)
       const ratio = w.offered ? w.delivered / w.offered : 0
       const perSec = w.delivered / o.satStepSeconds
-      steps.push(`${Math.round(total)}/s→${Math.round(perSec)} d/s p99 ${lat.p99.toFixed(0)}`)
+      steps.push(
+        `${Math.round(total)}/s→${Math.round(perSec)} d/s p99 ${lat.p99.toFixed(0)}` +
+          (Number.isFinite(commitP99) ? ` (commit p99 ≤${commitP99} ms)` : ''),
+      )
       progress(
         `saturation ${kind}: ${Math.round(total)} upd/s offered, ${Math.round(perSec)} deliveries/s, ` +
           `ratio ${ratio.toFixed(3)}, p99 ${lat.p99.toFixed(1)} ms, lag p99 ${w.lag.p99Ms.toFixed(1)} ms, ` +
