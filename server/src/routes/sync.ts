@@ -1,4 +1,7 @@
+import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
 import { CloseCode, SyncParam, closeReasons, isValidDocumentId } from '@tandem/shared'
 import type { LinkGrant } from '../storage/DocumentStore.js'
 import { Session } from '../rooms/Session.js'
@@ -58,6 +61,12 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
         if (left > 0) connectionsByIp.set(ip, left)
         else connectionsByIp.delete(ip)
       })
+      // Keep no HTTP objects alive for the socket's lifetime (≈ 10 KiB per idle connection):
+      // @fastify/websocket's error listener holds the request and reply (the session installs its
+      // own), and the TCP socket still points at the upgrade's ServerResponse.
+      socket.removeAllListeners('error')
+      releaseUpgradeResponse(socket)
+      const log = req.log
       const tab = req.query[SyncParam.tab]
       const session = new Session(socket, {
         role: access.grant.role,
@@ -66,7 +75,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
         wantsAck: req.query[SyncParam.ack] === '1',
         limits: ctx.config,
         metrics: ctx.metrics,
-        onSocketError: (error) => req.log.debug({ err: error }, 'client socket error'),
+        onSocketError: (error) => log.debug({ err: error }, 'client socket error'),
       })
       ctx.rooms.join(access.grant.docId, session)
     },
@@ -74,6 +83,12 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
 }
 
 const TAB_SECRET = /^[A-Za-z0-9_-]{16,64}$/
+
+function releaseUpgradeResponse(socket: WebSocket): void {
+  const tcp = (socket as unknown as { _socket?: { _httpMessage?: ServerResponse | null } })._socket
+  const response = tcp?._httpMessage
+  if (tcp && response) response.detachSocket(tcp as unknown as Socket)
+}
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /**
