@@ -27,6 +27,8 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
     '/sync/:docId',
     {
       websocket: true,
+      // Security headers mean nothing on a 101 Switching Protocols; skip their cost per connect.
+      helmet: false,
       preValidation: async (req) => {
         if (!originAllowed(ctx.config, req)) {
           req.tandemAccess = { refuse: CloseCode.forbidden }
