@@ -36,17 +36,9 @@ import {
   type Client,
 } from './helpers.js'
 import { spawnServer, type ServerProcess } from './process.js'
-import {
-  FrameFactory,
-  Rng,
-  awarenessFrame,
-  corpus,
-  hex,
-  syncFrame,
-  updateClients,
-  type CorpusEntry,
-  type FuzzFrame,
-} from './fuzzCorpus.js'
+import { Rng, awarenessFrame, hex, syncFrame, updateClients } from './fuzz/wire.js'
+import { FrameFactory, type FuzzFrame } from './fuzz/FrameFactory.js'
+import { corpus, type CorpusEntry } from './fuzz/corpus.js'
 
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name]
