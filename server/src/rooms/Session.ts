@@ -71,7 +71,7 @@ export class Session {
   readonly token: string
   readonly tabSecret: string | undefined
   /** Set when the client was told its writes are refused (told once per connection). */
-  refusalNotified = new Set<string>()
+  readonly refusalNotified = new Set<string>()
   /** False after a ping until a pong or any frame arrives. */
   #alive = true
   /** The TCP socket is corked until the end of the current tick. */

@@ -43,18 +43,15 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     (socket, req: FastifyRequest<{ Querystring: Record<string, string | undefined> }>) => {
       const access = req.tandemAccess ?? { refuse: CloseCode.badDocumentId }
-      if ('refuse' in access) {
-        socket.on('error', () => {})
-        ctx.metrics.badMessages.inc({ reason: `refused ${access.refuse}` })
-        socket.close(access.refuse, closeReasons[access.refuse])
-        return
-      }
       const ip = req.ip
-      // Checked again here, synchronously: handshakes that passed the hook together count now.
-      if ((connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp) {
+      // The per-address cap is checked again here, synchronously: handshakes that passed the hook
+      // together count now.
+      const overCap = (connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp
+      if ('refuse' in access || overCap) {
+        const code = 'refuse' in access ? access.refuse : CloseCode.rateLimited
         socket.on('error', () => {})
-        ctx.metrics.badMessages.inc({ reason: 'too many connections' })
-        socket.close(CloseCode.rateLimited, closeReasons[CloseCode.rateLimited])
+        ctx.metrics.badMessages.inc({ reason: `refused ${code}` })
+        socket.close(code, closeReasons[code])
         return
       }
       connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1)
