@@ -62,13 +62,13 @@ export class Metrics {
   )
   readonly commitSeconds = new client.Histogram({
     name: 'tandem_commit_duration_seconds',
-    help: 'Duration of one group commit (one transaction) to storage',
+    help: 'Time from handing a batch of updates to storage until it is committed (batches that queue up at the writer share a transaction)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   })
   readonly commitBatchSize = new client.Histogram({
     name: 'tandem_commit_batch_updates',
-    help: 'Updates written per group commit',
+    help: 'Updates per batch handed to storage (one batch per turn of the event loop)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [this.registry],
   })

@@ -1,4 +1,9 @@
-import { Worker } from 'node:worker_threads'
+import {
+  MessageChannel,
+  Worker,
+  type MessagePort,
+  type TransferListItem,
+} from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
 import { checksum } from './checksum.js'
@@ -10,7 +15,7 @@ import {
   type LoadedDocument,
   type StoredUpdate,
 } from './DocumentStore.js'
-import { GroupCommitQueue, type StoreHooks } from './groupCommit.js'
+import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
 import { migrate, openDatabase } from './sqliteSchema.js'
 import type { WriterReply, WriterRequest } from './sqliteWriterProtocol.js'
 
@@ -50,6 +55,8 @@ export class SqliteStore implements DocumentStore {
   readonly #options: SqliteStoreOptions
   readonly #stmt
   #writer: Worker
+  /** Requests go to the writer, and replies come back, on this port (see sqliteWriter.ts). */
+  #port!: MessagePort
   #nextId = 1
   readonly #waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
   #closed = false
@@ -79,21 +86,24 @@ export class SqliteStore implements DocumentStore {
       ping: db.prepare('SELECT 1'),
     }
     this.#writer = this.#startWriter()
-    this.#queue = new GroupCommitQueue(
-      (batch) =>
-        this.#request({
-          op: 'append',
-          batch: batch.map((item) => ({ docId: item.docId, data: item.data })),
-        }) as Promise<number[]>,
-      this.#hooks,
-    )
+    this.#queue = new GroupCommitQueue((batch) => {
+      const { request, buffer } = packAppends(batch)
+      return this.#request(request, [buffer]) as Promise<number[]>
+    }, this.#hooks)
   }
 
   #startWriter(): Worker {
+    const { port1, port2 } = new MessageChannel()
     const writer = new Worker(WRITER_URL, {
-      workerData: { file: this.#options.file, busyTimeoutMs: this.#options.busyTimeoutMs ?? 5_000 },
+      workerData: {
+        file: this.#options.file,
+        busyTimeoutMs: this.#options.busyTimeoutMs ?? 5_000,
+        port: port2,
+      },
+      transferList: [port2],
     })
-    writer.on('message', (reply: WriterReply) => {
+    this.#port = port1
+    port1.on('message', (reply: WriterReply) => {
       const waiter = this.#waiting.get(reply.id)
       if (!waiter) return
       this.#waiting.delete(reply.id)
@@ -101,6 +111,7 @@ export class SqliteStore implements DocumentStore {
       else waiter.reject(new CommitError(reply.message))
     })
     const fail = (error: Error) => {
+      port1.close()
       // Nothing pending was committed; callers see the failure. Later requests get a new writer.
       for (const waiter of this.#waiting.values()) waiter.reject(new CommitError(error.message))
       this.#waiting.clear()
@@ -113,12 +124,12 @@ export class SqliteStore implements DocumentStore {
     return writer
   }
 
-  #request(request: Request): Promise<unknown> {
+  #request(request: Request, transfer: TransferListItem[] = []): Promise<unknown> {
     if (this.#closed) return Promise.reject(new CommitError('store is closed'))
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject })
-      this.#writer.postMessage({ ...request, id })
+      this.#port.postMessage({ ...request, id }, transfer)
     })
   }
 
@@ -238,8 +249,35 @@ export class SqliteStore implements DocumentStore {
     await this.#request({ op: 'close' }).catch(() => {})
     this.#closed = true
     await this.#writer.terminate()
+    this.#port.close()
     if (this.#db.open) this.#db.close()
   }
+}
+
+/**
+ * One batch as one buffer moved (not copied) to the writer. An update is usually a view into the
+ * socket's much larger read buffer, and cloning a view clones all of that buffer.
+ */
+function packAppends(batch: readonly PendingAppend[]): {
+  request: Extract<Request, { op: 'append' }>
+  buffer: ArrayBuffer
+} {
+  let total = 0
+  for (const item of batch) total += item.data.byteLength
+  const buffer = new ArrayBuffer(total)
+  const bytes = new Uint8Array(buffer)
+  let offset = 0
+  for (const item of batch) {
+    bytes.set(item.data, offset)
+    offset += item.data.byteLength
+  }
+  const request = {
+    op: 'append' as const,
+    docIds: batch.map((item) => item.docId),
+    lengths: batch.map((item) => item.data.byteLength),
+    bytes,
+  }
+  return { request, buffer }
 }
 
 function toBytes(buf: Buffer): Uint8Array {

@@ -17,15 +17,17 @@ export interface PendingAppend {
 }
 
 /**
- * Group commit: appends that arrive while no commit is running go out together at the end of the
- * tick; appends that arrive while one is running wait and go out together as the next batch. So
- * one transaction (one fsync) covers every edit that arrived together, and batches grow by
- * themselves when the disk is slow. Batches commit in order.
+ * Group commit: appends that arrive in the same turn of the event loop go to storage together as
+ * one batch at the end of it, without waiting for earlier batches to finish — a store that commits
+ * on another thread merges batches that queue up there into one transaction (one fsync), so
+ * batches grow by themselves when the disk is slow, and no edit waits for a round trip it is not
+ * part of. Batches settle in order.
  */
 export class GroupCommitQueue {
   #pending: PendingAppend[] = []
   #scheduled = false
-  #inFlight: Promise<void> | undefined
+  /** Settles once every batch started so far has settled. */
+  #settled: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly commit: (batch: readonly PendingAppend[]) => number[] | Promise<number[]>,
@@ -42,15 +44,12 @@ export class GroupCommitQueue {
 
   /** Resolves once everything appended before the call has committed (or failed). */
   async flush(): Promise<void> {
-    if (this.#inFlight) await this.#inFlight
-    if (this.#pending.length > 0) {
-      this.#start()
-      await this.#inFlight
-    }
+    this.#start()
+    await this.#settled
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight) return
+    if (this.#scheduled) return
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
@@ -59,11 +58,11 @@ export class GroupCommitQueue {
   }
 
   #start(): void {
-    if (this.#inFlight || this.#pending.length === 0) return
+    if (this.#pending.length === 0) return
     const batch = this.#pending
     this.#pending = []
     const started = performance.now()
-    this.#inFlight = Promise.resolve()
+    const done = Promise.resolve()
       .then(() => this.commit(batch))
       .then(
         (seqs) => {
@@ -79,9 +78,6 @@ export class GroupCommitQueue {
           for (const item of batch) item.reject(error)
         },
       )
-      .finally(() => {
-        this.#inFlight = undefined
-        if (this.#pending.length > 0) this.#schedule()
-      })
+    this.#settled = Promise.all([this.#settled, done]).then(() => undefined)
   }
 }

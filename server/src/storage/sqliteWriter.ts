@@ -1,18 +1,22 @@
 // Worker thread that owns the database's write connection. Commits (each an fsync) happen here so
-// the event loop that relays edits never waits on the disk; the main thread keeps batching the
-// next group of appends while one commits.
-import { parentPort, workerData } from 'node:worker_threads'
-import { openDatabase, SqliteWrites } from './sqliteSchema.js'
+// the event loop that relays edits never waits on the disk. Requests are handled in order; appends
+// that queued up while a commit ran are merged into one transaction.
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
+import { openDatabase, SqliteWrites, type AppendItem } from './sqliteSchema.js'
 import type { WriterReply, WriterRequest } from './sqliteWriterProtocol.js'
 
-const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number }
+const { file, busyTimeoutMs, port } = workerData as {
+  file: string
+  busyTimeoutMs: number
+  port: MessagePort
+}
 const db = openDatabase(file, busyTimeoutMs)
 const writes = new SqliteWrites(db)
 
-function run(request: WriterRequest): unknown {
+type AppendRequest = Extract<WriterRequest, { op: 'append' }>
+
+function run(request: Exclude<WriterRequest, AppendRequest>): unknown {
   switch (request.op) {
-    case 'append':
-      return writes.append(request.batch)
     case 'createDocument':
       return writes.createDocument(request.docId, request.links)
     case 'rotateLink':
@@ -31,12 +35,58 @@ function run(request: WriterRequest): unknown {
   }
 }
 
-parentPort?.on('message', (request: WriterRequest) => {
+function unpack(request: AppendRequest): AppendItem[] {
+  let offset = 0
+  return request.docIds.map((docId, i) => {
+    const length = request.lengths[i] ?? 0
+    const data = request.bytes.subarray(offset, offset + length)
+    offset += length
+    return { docId, data }
+  })
+}
+
+/** Commits several append requests in one transaction; each gets the seqs of its own items. */
+function commitAppends(requests: readonly AppendRequest[]): void {
+  let replies: WriterReply[]
+  try {
+    const seqs = writes.append(requests.flatMap(unpack))
+    let at = 0
+    replies = requests.map((request) => {
+      const value = seqs.slice(at, at + request.docIds.length)
+      at += request.docIds.length
+      return { id: request.id, ok: true, value }
+    })
+  } catch (error) {
+    replies = requests.map((request) => ({ id: request.id, ok: false, message: String(error) }))
+  }
+  for (const reply of replies) port.postMessage(reply)
+}
+
+function handle(request: Exclude<WriterRequest, AppendRequest>): void {
   let reply: WriterReply
   try {
     reply = { id: request.id, ok: true, value: run(request) }
   } catch (error) {
     reply = { id: request.id, ok: false, message: String(error) }
   }
-  parentPort?.postMessage(reply)
+  port.postMessage(reply)
+}
+
+port.on('message', (first: WriterRequest) => {
+  // Everything already waiting is taken now, in order: runs of appends become one transaction.
+  const requests = [first]
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
+    requests.push(next.message as WriterRequest)
+  }
+  let appends: AppendRequest[] = []
+  for (const request of requests) {
+    if (request.op === 'append') {
+      appends.push(request)
+      continue
+    }
+    if (appends.length > 0) commitAppends(appends)
+    appends = []
+    handle(request)
+  }
+  if (appends.length > 0) commitAppends(appends)
 })

@@ -1,17 +1,18 @@
 import type { Role } from '@tandem/shared'
-import type { AppendItem } from './sqliteSchema.js'
 
 /** A request to the writer thread; `id` pairs it with its reply. */
-export type WriterRequest = { id: number } & (
-  | { op: 'append'; batch: AppendItem[] }
-  | { op: 'createDocument'; docId: string; links: { token: string; role: Role }[] }
-  | { op: 'rotateLink'; docId: string; role: Role; token: string }
-  | { op: 'compact'; docId: string; snapshot: Uint8Array; uptoSeq: number }
-  | { op: 'quarantineUpdates'; docId: string; seqs: number[]; reason: string }
-  | { op: 'quarantineSnapshot'; docId: string; reason: string }
-  | { op: 'delete'; docId: string }
-  | { op: 'close' }
-)
+export type WriterRequest = { id: number } &
+  /** A batch of appends packed into one buffer: item i is `lengths[i]` bytes for `docIds[i]`. */
+  (
+    | { op: 'append'; docIds: string[]; lengths: number[]; bytes: Uint8Array }
+    | { op: 'createDocument'; docId: string; links: { token: string; role: Role }[] }
+    | { op: 'rotateLink'; docId: string; role: Role; token: string }
+    | { op: 'compact'; docId: string; snapshot: Uint8Array; uptoSeq: number }
+    | { op: 'quarantineUpdates'; docId: string; seqs: number[]; reason: string }
+    | { op: 'quarantineSnapshot'; docId: string; reason: string }
+    | { op: 'delete'; docId: string }
+    | { op: 'close' }
+  )
 
 /** The writer's answer: the operation's value, or the error's message. */
 export type WriterReply =
