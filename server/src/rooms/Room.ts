@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js'
 import { AwarenessGuard } from './AwarenessGuard.js'
 import type { Session, SessionHost } from './Session.js'
 import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
+import { frameBinary } from './wsFrame.js'
 
 /** What a room needs from its manager. */
 export interface RoomContext {
@@ -56,6 +57,8 @@ export class Room implements SessionHost {
   #bytesSinceSnapshot = 0
   #pendingBytes = 0
   readonly #presence: AwarenessGuard
+  /** Committed updates not yet relayed, in commit order, with the session that wrote each. */
+  #outbox: { author: Session; message: Uint8Array }[] = []
 
   constructor(
     readonly docId: string,
@@ -272,21 +275,44 @@ export class Room implements SessionHost {
     this.#sinceSnapshot++
     this.#bytesSinceSnapshot += update.byteLength
     this.ctx.metrics.hot.updatesIn++
+    // The saved-ack leaves first; the relays follow once every update of this commit is applied.
     session.writeCommitted(n)
-    // Encode once, send the same bytes to every other connection.
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MessageType.sync)
     encoding.writeVarUint(encoder, SyncMessageType.update)
     encoding.writeVarUint8Array(encoder, update)
-    const message = encoding.toUint8Array(encoder)
+    if (this.#outbox.length === 0) queueMicrotask(this.#relayOutbox)
+    this.#outbox.push({ author: session, message: encoding.toUint8Array(encoder) })
+  }
+
+  /**
+   * Relays the updates committed together (a group commit resolves them in one run of microtasks)
+   * framed once: every peer that wrote none of them gets the same buffer, an author gets the
+   * others' updates. So a commit costs one write per peer, not one per update per peer.
+   */
+  #relayOutbox = (): void => {
+    const outbox = this.#outbox
+    this.#outbox = []
+    if (this.state !== 'ready' || outbox.length === 0) return
+    const all = outbox.map((entry) => entry.message)
+    const framed = frameBinary(all)
+    const allBytes = byteLength(all)
+    const authors = new Set(outbox.map((entry) => entry.author))
     let sent = 0
     for (const other of this.sessions) {
-      if (other !== session && other.state === 'open') {
-        other.send(message)
-        sent++
+      if (other.state !== 'open') continue
+      if (!authors.has(other)) {
+        other.sendFramed(framed, all, allBytes)
+        sent += all.length
+        continue
       }
+      const theirs = outbox.filter((entry) => entry.author !== other).map((entry) => entry.message)
+      if (theirs.length === 0) continue
+      other.sendFramed(frameBinary(theirs), theirs, byteLength(theirs))
+      sent += theirs.length
     }
     this.ctx.metrics.hot.updatesOut += sent
+    // After the relays: compaction starts with a full-state encode.
     if (this.#sinceSnapshot >= this.ctx.compactAfterUpdates && !this.#compacting) {
       this.#compacting = this.compact().finally(() => (this.#compacting = undefined))
     }
@@ -370,9 +396,19 @@ export class Room implements SessionHost {
     const changed = [...added, ...updated, ...removed]
     if (changed.length === 0) return
     // Echoed to the sender too: a lone client must keep hearing from the server.
-    const message = awarenessMessage(this.awareness, changed)
-    for (const other of this.sessions) if (other.state === 'open') other.send(message)
+    const message = [awarenessMessage(this.awareness, changed)]
+    const framed = frameBinary(message)
+    const bytes = byteLength(message)
+    for (const other of this.sessions) {
+      if (other.state === 'open') other.sendFramed(framed, message, bytes)
+    }
   }
+}
+
+function byteLength(messages: readonly Uint8Array[]): number {
+  let total = 0
+  for (const message of messages) total += message.byteLength
+  return total
 }
 
 function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {

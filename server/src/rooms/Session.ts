@@ -37,6 +37,24 @@ export interface SessionOptions {
   onSocketError(error: Error): void
 }
 
+/**
+ * The parts of a `ws` socket that its public API does not offer: the TCP socket under it (to cork
+ * it, and to write prebuilt frames) and its frame sender (to see that nothing of its own is
+ * queued). Undefined if this `ws` version is laid out differently; callers then use `send`.
+ */
+interface Wire {
+  tcp: { cork(): void; uncork(): void; write(data: Uint8Array): boolean }
+  sender: { _state: unknown; _queue: unknown[] }
+}
+
+function wireOf(socket: WebSocket): Wire | undefined {
+  const internals = socket as unknown as { _socket?: Wire['tcp']; _sender?: Wire['sender'] }
+  const tcp = internals._socket
+  const sender = internals._sender
+  if (!tcp || !sender || !Array.isArray(sender._queue)) return undefined
+  return { tcp, sender }
+}
+
 /** A token bucket: `rate` units per second, holding at most `burst`. */
 class TokenBucket {
   #tokens: number
@@ -78,6 +96,7 @@ export class Session {
   #corked = false
   #host: SessionHost | undefined
   readonly #socket: WebSocket
+  readonly #wire: Wire | undefined
   readonly #options: SessionOptions
   #queue: Uint8Array[] = []
   /** Sync messages received on this connection (each numbered from 1). */
@@ -90,6 +109,7 @@ export class Session {
 
   constructor(socket: WebSocket, options: SessionOptions) {
     this.#socket = socket
+    this.#wire = wireOf(socket)
     this.#options = options
     this.role = options.role
     this.token = options.token
@@ -183,15 +203,38 @@ export class Session {
     this.send(encoding.toUint8Array(encoder))
   }
 
-  /**
-   * Sends one message if the socket is open. A peer that stops reading is closed once its unsent
-   * buffer passes the limit, instead of growing server memory; it reconnects and resyncs.
-   */
+  /** Sends one message if the socket is open. */
   send(message: Uint8Array): void {
     if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
     this.#options.metrics.hot.bytesOut += message.byteLength
     this.#corkForThisTick()
     this.#socket.send(message)
+    this.#checkBacklog()
+  }
+
+  /**
+   * Sends messages already framed by `frameBinary` (`framed` holds exactly `messages`): the
+   * same buffer goes to every recipient in one write. Falls back to one `send` per message while
+   * `ws` has frames of its own queued (it never does without compression), so order is kept.
+   */
+  sendFramed(framed: Buffer, messages: readonly Uint8Array[], payloadBytes: number): void {
+    if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
+    this.#options.metrics.hot.bytesOut += payloadBytes
+    this.#corkForThisTick()
+    const wire = this.#wire
+    if (wire && wire.sender._state === 0 && wire.sender._queue.length === 0) {
+      wire.tcp.write(framed)
+    } else {
+      for (const message of messages) this.#socket.send(message)
+    }
+    this.#checkBacklog()
+  }
+
+  /**
+   * A peer that stops reading is closed once its unsent buffer passes the limit, instead of
+   * growing server memory; it reconnects and resyncs.
+   */
+  #checkBacklog(): void {
     if (this.#socket.bufferedAmount > this.#options.limits.slowConsumerBytes) {
       this.fail(CloseCode.slowConsumer, 'slow consumer')
       // It is not reading, so the close frame may never get through: drop it shortly.
@@ -206,7 +249,7 @@ export class Session {
    */
   #corkForThisTick(): void {
     if (this.#corked) return
-    const tcp = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    const tcp = this.#wire?.tcp
     if (!tcp) return
     this.#corked = true
     tcp.cork()
