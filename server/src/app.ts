@@ -2,7 +2,6 @@ import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
-import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config.js'
 import type { AppContext } from './context.js'
 import { Metrics } from './metrics.js'
@@ -14,7 +13,7 @@ import type { StoreHooks } from './storage/groupCommit.js'
 import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
-import { syncRoutes } from './routes/sync.js'
+import { attachSync } from './routes/sync.js'
 import { redactPath, webRoutes } from './routes/web.js'
 
 export type { Config } from './config.js'
@@ -86,19 +85,10 @@ export async function buildApp(
   const ctx: AppContext = { config, store, rooms, metrics, log: app.log }
   app.decorate('tandem', ctx)
 
-  await app.register(fastifyWebsocket, {
-    // A hard ceiling for ws itself; the session refuses anything over maxMessageBytes with 4413.
-    options: { maxPayload: Math.min(config.maxMessageBytes * 2, 1024 * 1024 * 1024) },
-    // Replaces the plugin's default (close every socket with 1005 at once): commit and compact
-    // first, then close with 1012 so clients know to come back.
-    preClose: async function () {
-      await rooms.shutdown(config.shutdownGraceMs)
-    },
-    errorHandler(error, socket) {
-      metrics.socketErrors.inc()
-      app.log.debug({ err: error }, 'websocket error')
-      socket.terminate()
-    },
+  attachSync(app, ctx)
+  // Commit and compact first, then close every sync socket with 1012 so clients know to come back.
+  app.addHook('preClose', async () => {
+    await rooms.shutdown(config.shutdownGraceMs)
   })
   app.addHook('onClose', async () => {
     await store.close()
@@ -141,7 +131,6 @@ export async function buildApp(
     })
     await documentRoutes(scope, ctx)
   })
-  await app.register(async (scope) => syncRoutes(scope, ctx))
   await app.register(async (scope) => healthRoutes(scope, ctx))
   await app.register(async (scope) => metricsRoutes(scope, ctx))
   await app.register(async (scope) => webRoutes(scope, ctx))

@@ -1,100 +1,154 @@
-import type { ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { WebSocket } from 'ws'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import proxyAddr from '@fastify/proxy-addr'
+import type { FastifyInstance } from 'fastify'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SyncParam, closeReasons, isValidDocumentId } from '@tandem/shared'
+import type { Config } from '../config.js'
 import type { LinkGrant } from '../storage/DocumentStore.js'
 import { Session } from '../rooms/Session.js'
 import type { AppContext } from '../context.js'
+import { redactPath } from './web.js'
 
 /** The decision made before the upgrade: a grant, or a close code to refuse with after it. */
 type Access = { grant: LinkGrant } | { refuse: CloseCode }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    tandemAccess?: Access
-  }
-}
+const SYNC_PATH = /^\/sync\/([^/?#]*)(?:\?(.*))?$/
+const TAB_SECRET = /^[A-Za-z0-9_-]{16,64}$/
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /**
- * `GET /sync/:docId` — the y-websocket endpoint. The link is resolved in a hook before the
- * upgrade; a refusal still completes the upgrade and then closes with its code, because an HTTP
- * error at the handshake reaches a browser only as 1006.
+ * `GET /sync/:docId` — the y-websocket endpoint, served from the HTTP server's `upgrade` event by
+ * `ws` itself: a connection costs a handshake and a session, not a trip through the HTTP
+ * framework. The link is resolved before the upgrade; a refusal still completes the upgrade and
+ * then closes with its code, because an HTTP error at the handshake reaches a browser only as 1006.
  */
-export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function attachSync(app: FastifyInstance, ctx: AppContext): void {
+  const { config } = ctx
+  const wss = new WebSocketServer({
+    noServer: true,
+    // A hard ceiling for ws itself; the session refuses anything over maxMessageBytes with 4413.
+    maxPayload: Math.min(config.maxMessageBytes * 2, 1024 * 1024 * 1024),
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
+  wss.on('wsClientError', (error, socket) => {
+    ctx.metrics.socketErrors.inc()
+    ctx.log.debug({ err: error }, 'websocket handshake failed')
+    socket.destroy()
+  })
+  const clientAddress = addressResolver(config)
   const connectionsByIp = new Map<string, number>()
-  app.get<{ Params: { docId: string }; Querystring: Record<string, string | undefined> }>(
-    '/sync/:docId',
-    {
-      websocket: true,
-      // Security headers mean nothing on a 101 Switching Protocols; skip their cost per connect.
-      helmet: false,
-      preValidation: async (req) => {
-        if (!originAllowed(ctx.config, req)) {
-          req.tandemAccess = { refuse: CloseCode.forbidden }
-          return
-        }
-        if ((connectionsByIp.get(req.ip) ?? 0) >= ctx.config.maxConnectionsPerIp) {
-          req.tandemAccess = { refuse: CloseCode.rateLimited }
-          return
-        }
-        req.tandemAccess = await decideAccess(ctx, req.params.docId)
-      },
-    },
-    (socket, req: FastifyRequest<{ Querystring: Record<string, string | undefined> }>) => {
-      const access = req.tandemAccess ?? { refuse: CloseCode.badDocumentId }
-      const ip = req.ip
-      // The per-address cap is checked again here, synchronously: handshakes that passed the hook
-      // together count now.
-      const overCap = (connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp
-      if ('refuse' in access || overCap) {
-        const code = 'refuse' in access ? access.refuse : CloseCode.rateLimited
-        socket.on('error', () => {})
-        ctx.metrics.badMessages.inc({ reason: `refused ${code}` })
-        socket.close(code, closeReasons[code])
-        return
-      }
-      connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1)
-      socket.once('close', () => {
-        const left = (connectionsByIp.get(ip) ?? 1) - 1
-        if (left > 0) connectionsByIp.set(ip, left)
-        else connectionsByIp.delete(ip)
+  const onSocketError = (error: Error): void => {
+    ctx.log.debug({ err: error }, 'client socket error')
+  }
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const match = SYNC_PATH.exec(req.url ?? '')
+    if (!match) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    // Until ws takes the socket over, its errors (a reset mid-handshake) are ours to swallow.
+    socket.on('error', ignore)
+    const ip = clientAddress(req)
+    ctx.log.debug({ url: redactPath(req.url ?? ''), remoteAddress: ip }, 'sync connection')
+    void decide(ctx, req, ip, match[1] ?? '', connectionsByIp).then((access) => {
+      if (socket.destroyed) return
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.off('error', ignore)
+        open(ctx, ws, access, ip, new URLSearchParams(match[2] ?? ''), connectionsByIp, {
+          onSocketError,
+        })
       })
-      // Keep no HTTP objects alive for the socket's lifetime (≈ 10 KiB per idle connection):
-      // @fastify/websocket's error listener holds the request and reply (the session installs its
-      // own), and the TCP socket still points at the upgrade's ServerResponse.
-      socket.removeAllListeners('error')
-      releaseUpgradeResponse(socket)
-      const log = req.log
-      const tab = req.query[SyncParam.tab]
-      const session = new Session(socket, {
-        role: access.grant.role,
-        token: access.grant.token,
-        tabSecret: tab && TAB_SECRET.test(tab) ? tab : undefined,
-        wantsAck: req.query[SyncParam.ack] === '1',
-        limits: ctx.config,
-        metrics: ctx.metrics,
-        onSocketError: (error) => log.debug({ err: error }, 'client socket error'),
-      })
-      ctx.rooms.join(access.grant.docId, session)
-    },
-  )
+    })
+  })
 }
 
-const TAB_SECRET = /^[A-Za-z0-9_-]{16,64}$/
-
-function releaseUpgradeResponse(socket: WebSocket): void {
-  const tcp = (socket as unknown as { _socket?: { _httpMessage?: ServerResponse | null } })._socket
-  const response = tcp?._httpMessage
-  if (tcp && response) response.detachSocket(tcp as unknown as Socket)
+async function decide(
+  ctx: AppContext,
+  req: IncomingMessage,
+  ip: string,
+  token: string,
+  connectionsByIp: Map<string, number>,
+): Promise<Access> {
+  if (!originAllowed(ctx.config, req)) return { refuse: CloseCode.forbidden }
+  if ((connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp) {
+    return { refuse: CloseCode.rateLimited }
+  }
+  return decideAccess(ctx, token)
 }
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function open(
+  ctx: AppContext,
+  socket: WebSocket,
+  access: Access,
+  ip: string,
+  query: URLSearchParams,
+  connectionsByIp: Map<string, number>,
+  handlers: { onSocketError(error: Error): void },
+): void {
+  // The per-address cap is checked again here, synchronously: handshakes that were decided
+  // together count now.
+  const overCap = (connectionsByIp.get(ip) ?? 0) >= ctx.config.maxConnectionsPerIp
+  if ('refuse' in access || overCap) {
+    const code = 'refuse' in access ? access.refuse : CloseCode.rateLimited
+    socket.on('error', ignore)
+    ctx.metrics.badMessages.inc({ reason: `refused ${code}` })
+    socket.close(code, closeReasons[code])
+    return
+  }
+  connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1)
+  socket.once('close', () => {
+    const left = (connectionsByIp.get(ip) ?? 1) - 1
+    if (left > 0) connectionsByIp.set(ip, left)
+    else connectionsByIp.delete(ip)
+  })
+  const tab = query.get(SyncParam.tab)
+  const session = new Session(socket, {
+    role: access.grant.role,
+    token: access.grant.token,
+    tabSecret: tab && TAB_SECRET.test(tab) ? tab : undefined,
+    wantsAck: query.get(SyncParam.ack) === '1',
+    limits: ctx.config,
+    metrics: ctx.metrics,
+    onSocketError: handlers.onSocketError,
+  })
+  ctx.rooms.join(access.grant.docId, session)
+}
+
+function ignore(): void {}
+
+/**
+ * The client's address as Fastify computes `request.ip` for the HTTP routes: the peer address, or
+ * with TRUST_PROXY the nearest untrusted X-Forwarded-For entry.
+ */
+function addressResolver(config: Config): (req: IncomingMessage) => string {
+  const setting = config.trustProxy
+  if (setting === false) return (req) => req.socket.remoteAddress ?? ''
+  const trust =
+    setting === true
+      ? () => true
+      : typeof setting === 'number'
+        ? (_address: string, hop: number) => hop < setting
+        : proxyAddr.compile(setting)
+  return (req) => proxyAddr(req, trust)
+}
+
+/** The Host the client asked for; behind a trusted proxy, the last X-Forwarded-Host. */
+function requestHost(config: Config, req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-forwarded-host']
+  if (config.trustProxy !== false && typeof forwarded === 'string' && forwarded !== '') {
+    return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim()
+  }
+  return req.headers.host
+}
 
 /**
  * Guards against cross-site WebSocket hijacking: a browser always sends Origin, so a page on
  * another site is refused unless listed in ALLOWED_ORIGINS. Non-browser clients send no Origin.
  */
-function originAllowed(config: AppContext['config'], req: FastifyRequest): boolean {
+function originAllowed(config: Config, req: IncomingMessage): boolean {
   const origin = req.headers.origin
   if (origin === undefined) return true
   if (config.allowedOrigins.includes('*') || config.allowedOrigins.includes(origin)) return true
@@ -104,7 +158,7 @@ function originAllowed(config: AppContext['config'], req: FastifyRequest): boole
   } catch {
     return false
   }
-  if (url.host === req.host) return true
+  if (url.host === requestHost(config, req)) return true
   // The Vite dev server (pnpm dev) runs on another local port and proxies the socket.
   return config.development && LOCAL_HOSTS.has(url.hostname)
 }
