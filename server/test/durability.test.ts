@@ -9,6 +9,7 @@ import {
   connect,
   createDocument,
   metric,
+  rawSocket,
   startServer,
   synced,
   waitFor,
@@ -101,6 +102,54 @@ describe('durability', () => {
     const rows = check.prepare('SELECT reason FROM quarantine ORDER BY seq').all()
     check.close()
     expect(rows).toEqual([{ reason: 'failed to apply' }, { reason: 'checksum mismatch' }])
+  })
+
+  test('a snapshot that fails to apply is quarantined and the document reloads from the log', async () => {
+    const first = await startServer()
+    const id = await createDocument(first)
+    const a = connect(first.ws, id)
+    await synced(a)
+    a.text.insert(0, 'compacted away ')
+    await waitFor(async () => (await metric(first, 'tandem_updates_in_total')) >= 1)
+    a.destroy()
+    await first.close() // shutting down compacts: the edit now lives in a snapshot
+
+    // The snapshot's bytes replaced by garbage with a valid checksum, and one log record after it.
+    const db = dbOf(first)
+    const { docId } = db.prepare('SELECT doc_id AS docId FROM links WHERE token = ?').get(id) as {
+      docId: string
+    }
+    const { upto } = db
+      .prepare('SELECT upto_seq AS upto FROM snapshots WHERE doc_id = ?')
+      .get(docId) as { upto: number }
+    const garbage = Buffer.from([1, 2, 3])
+    db.prepare('UPDATE snapshots SET data = ?, crc = ? WHERE doc_id = ?').run(
+      garbage,
+      checksum(garbage),
+      docId,
+    )
+    const writer = new Y.Doc()
+    let later: Uint8Array | undefined
+    writer.on('update', (u: Uint8Array) => (later = u))
+    writer.getText('t').insert(0, 'written later')
+    db.prepare('INSERT INTO updates (doc_id, seq, data, crc) VALUES (?, ?, ?, ?)').run(
+      docId,
+      upto + 1,
+      Buffer.from(later as Uint8Array),
+      checksum(later as Uint8Array),
+    )
+    db.close()
+
+    const second = await server({ DATA_DIR: first.dataDir })
+    // The load that meets the snapshot fails, retryably; nothing half-applied is ever served.
+    const raw = rawSocket(`${second.ws}/${id}`)
+    expect((await raw.closed).code).toBe(CloseCode.loadFailure)
+    const b = connect(second.ws, id)
+    await waitFor(() => b.text.toString() === 'written later', { what: 'the log after it' })
+    const check = dbOf(first)
+    const rows = check.prepare('SELECT kind, reason FROM quarantine').all()
+    check.close()
+    expect(rows).toEqual([{ kind: 'snapshot', reason: 'failed to apply' }])
   })
 
   test('a failed commit is never acknowledged or relayed; the client resends after reconnecting', async () => {
