@@ -54,7 +54,10 @@ export class SqliteStore implements DocumentStore {
   readonly #hooks: StoreHooks
   readonly #options: SqliteStoreOptions
   readonly #stmt
-  #writer: Worker
+  /** Undefined while a writer that died is waiting to be restarted. */
+  #writer: Worker | undefined
+  /** Delay before the next restart of a writer that keeps dying soon after starting. */
+  #restartDelayMs = 0
   /** Requests go to the writer, and replies come back, on this port (see sqliteWriter.ts). */
   #port!: MessagePort
   #nextId = 1
@@ -93,6 +96,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   #startWriter(): Worker {
+    const started = performance.now()
     const { port1, port2 } = new MessageChannel()
     const writer = new Worker(WRITER_URL, {
       workerData: {
@@ -115,7 +119,7 @@ export class SqliteStore implements DocumentStore {
       // Nothing pending was committed; callers see the failure. Later requests get a new writer.
       for (const waiter of this.#waiting.values()) waiter.reject(new CommitError(error.message))
       this.#waiting.clear()
-      if (!this.#closed && this.#writer === writer) this.#writer = this.#startWriter()
+      if (!this.#closed && this.#writer === writer) this.#restartWriter(started)
     }
     writer.on('error', fail)
     writer.on('exit', (code) => {
@@ -124,8 +128,28 @@ export class SqliteStore implements DocumentStore {
     return writer
   }
 
+  /**
+   * A writer that ran for a while is replaced at once; one that keeps dying right after starting
+   * (a broken database file, say) is retried with a growing delay, up to 5 s, instead of in a
+   * busy loop. Meanwhile requests fail at once.
+   */
+  #restartWriter(startedAt: number): void {
+    const ranMs = performance.now() - startedAt
+    this.#restartDelayMs =
+      ranMs > 10_000 ? 0 : Math.min(5_000, Math.max(100, this.#restartDelayMs * 2))
+    this.#writer = undefined
+    if (this.#restartDelayMs === 0) {
+      this.#writer = this.#startWriter()
+      return
+    }
+    setTimeout(() => {
+      if (!this.#closed) this.#writer = this.#startWriter()
+    }, this.#restartDelayMs).unref()
+  }
+
   #request(request: Request, transfer: TransferListItem[] = []): Promise<unknown> {
     if (this.#closed) return Promise.reject(new CommitError('store is closed'))
+    if (!this.#writer) return Promise.reject(new CommitError('storage writer is restarting'))
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject })
@@ -143,7 +167,10 @@ export class SqliteStore implements DocumentStore {
 
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
     const row = this.#stmt.resolveLink.get(token)
-    return row ? { token, docId: row.doc_id, role: row.role } : undefined
+    // The role as a shared constant, not a string per connection that holds it.
+    return row
+      ? { token, docId: row.doc_id, role: row.role === 'view' ? 'view' : 'edit' }
+      : undefined
   }
 
   async linksOf(docId: string): Promise<LinkGrant[]> {
@@ -248,7 +275,7 @@ export class SqliteStore implements DocumentStore {
     await this.#queue.flush()
     await this.#request({ op: 'close' }).catch(() => {})
     this.#closed = true
-    await this.#writer.terminate()
+    await this.#writer?.terminate()
     this.#port.close()
     if (this.#db.open) this.#db.close()
   }
