@@ -38,7 +38,7 @@ export class AwarenessGuard {
           this.metrics.refusedWrites.inc({ reason: 'awareness-not-owner' })
           continue
         }
-        owner.session.controlledIds.delete(id)
+        owner.session.deleteControlled(id)
       }
       const state: unknown = JSON.parse(json)
       if (state === null) {
@@ -48,7 +48,7 @@ export class AwarenessGuard {
       }
       if (!owner || owner.session !== session) {
         this.#owners.set(id, { session, secret: session.tabSecret })
-        session.controlledIds.add(id)
+        session.addControlled(id)
       }
       kept.push({ id, clock, state: JSON.stringify(withServerRole(session, state)) })
     }
@@ -66,11 +66,8 @@ export class AwarenessGuard {
   /** Forgets what `session` owned; returns the ids whose presence must now be removed. */
   release(session: Session): number[] {
     // Only ids this connection still owns: a reconnected tab may have taken its id over.
-    const owned = [...session.controlledIds].filter(
-      (id) => this.#owners.get(id)?.session === session,
-    )
+    const owned = session.takeControlled().filter((id) => this.#owners.get(id)?.session === session)
     for (const id of owned) this.#owners.delete(id)
-    session.controlledIds.clear()
     return owned
   }
 }

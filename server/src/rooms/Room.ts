@@ -238,8 +238,7 @@ export class Room implements SessionHost {
 
   #refuse(session: Session, reason: string): void {
     this.ctx.metrics.refusedWrites.inc({ reason })
-    if (!session.refusalNotified.has(reason)) {
-      session.refusalNotified.add(reason)
+    if (session.firstRefusal(reason)) {
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.auth)
       encoding.writeVarUint(encoder, 0) // y-protocols auth: permission denied

@@ -22,6 +22,16 @@ export interface SessionLimits {
   slowConsumerBytes: number
 }
 
+/** What every session of a server shares: one object, not a copy per connection. */
+export interface SessionEnv {
+  limits: SessionLimits
+  metrics: Metrics
+  /** Logs socket-level trouble without flooding (debug level). */
+  onSocketError(error: Error): void
+  /** The socket has finished closing (the sync route keeps its per-address count with this). */
+  onSocketClosed?(session: Session): void
+}
+
 /** Options for one connection. */
 export interface SessionOptions {
   role: Role
@@ -31,10 +41,8 @@ export interface SessionOptions {
   tabSecret: string | undefined
   /** The client opted into saved-acknowledgement messages (`?ack=1`). */
   wantsAck: boolean
-  limits: SessionLimits
-  metrics: Metrics
-  /** Logs socket-level trouble without flooding (debug level). */
-  onSocketError(error: Error): void
+  /** The client's address, as the per-address limit counts it. */
+  address: string
 }
 
 /**
@@ -42,40 +50,33 @@ export interface SessionOptions {
  * it, and to write prebuilt frames) and its frame sender (to see that nothing of its own is
  * queued). Undefined if this `ws` version is laid out differently; callers then use `send`.
  */
-interface Wire {
-  tcp: { cork(): void; uncork(): void; write(data: Uint8Array): boolean }
-  sender: { _state: unknown; _queue: unknown[] }
+type Tcp = { cork(): void; uncork(): void; write(data: Uint8Array): boolean }
+type Sender = { _state: unknown; _queue: unknown[] }
+
+const kSession = Symbol('tandem.session')
+type SocketWithSession = WebSocket & { [kSession]?: Session }
+
+// One listener function per event for every socket (the socket is `this`), not closures per
+// connection: with thousands of idle connections, per-connection bytes are what count.
+function onSocketMessage(this: SocketWithSession, data: Buffer, isBinary: boolean): void {
+  this[kSession]?.receive(data, isBinary)
+}
+function onSocketPong(this: SocketWithSession): void {
+  this[kSession]?.markAlive()
+}
+function onSocketClose(this: SocketWithSession): void {
+  this[kSession]?.handleSocketClose()
+}
+function onSocketError(this: SocketWithSession, error: Error): void {
+  this[kSession]?.handleSocketError(error)
 }
 
-function wireOf(socket: WebSocket): Wire | undefined {
-  const internals = socket as unknown as { _socket?: Wire['tcp']; _sender?: Wire['sender'] }
-  const tcp = internals._socket
-  const sender = internals._sender
-  if (!tcp || !sender || !Array.isArray(sender._queue)) return undefined
-  return { tcp, sender }
+function uncork(session: Session): void {
+  session.uncork()
 }
 
-/** A token bucket: `rate` units per second, holding at most `burst`. */
-class TokenBucket {
-  #tokens: number
-  #last = performance.now()
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number,
-  ) {
-    this.#tokens = burst
-  }
-
-  /** Takes `n` units; false if the bucket does not hold them. */
-  take(n: number): boolean {
-    const now = performance.now()
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.rate)
-    this.#last = now
-    if (this.#tokens < n) return false
-    this.#tokens -= n
-    return true
-  }
-}
+/** Bit per refusal reason a client has been told about (see {@link Session.firstRefusal}). */
+const refusalBits = new Map<string, number>()
 
 /**
  * One WebSocket connection to a room: receives frames (queued while the room loads), sends
@@ -83,50 +84,60 @@ class TokenBucket {
  */
 export class Session {
   state: SessionState = 'waiting'
-  /** Awareness client ids this connection has set; removed for everyone when it closes. */
-  readonly controlledIds = new Set<number>()
   readonly role: Role
   readonly token: string
   readonly tabSecret: string | undefined
-  /** Set when the client was told its writes are refused (told once per connection). */
-  readonly refusalNotified = new Set<string>()
+  readonly address: string
+  readonly #wantsAck: boolean
   /** False after a ping until a pong or any frame arrives. */
   #alive = true
   /** The TCP socket is corked until the end of the current tick. */
   #corked = false
   #host: SessionHost | undefined
   readonly #socket: WebSocket
-  readonly #wire: Wire | undefined
-  readonly #options: SessionOptions
-  #queue: Uint8Array[] = []
+  readonly #tcp: Tcp | undefined
+  readonly #sender: Sender | undefined
+  readonly #env: SessionEnv
+  /** Awareness client ids this connection has set; removed for everyone when it closes. */
+  #controlled: Set<number> | undefined
+  /** Refusal reasons already told to the client, as bits of `refusalBits`. */
+  #refusalsTold = 0
+  /** Frames that arrived while the room was loading. */
+  #queue: Uint8Array[] | undefined
   /** Sync messages received on this connection (each numbered from 1). */
   #received = 0
   /** Numbers of received writes whose commit is pending, ascending. */
-  #inflight: number[] = []
+  #inflight: number[] | undefined
   #acked = 0
-  readonly #messageBucket: TokenBucket
-  readonly #byteBucket: TokenBucket
+  /** Token buckets: messages and bytes per second, refilled from `#bucketsAt`. */
+  #messageTokens: number
+  #byteTokens: number
+  #bucketsAt = performance.now()
 
-  constructor(socket: WebSocket, options: SessionOptions) {
+  constructor(socket: WebSocket, options: SessionOptions, env: SessionEnv) {
     this.#socket = socket
-    this.#wire = wireOf(socket)
-    this.#options = options
+    this.#env = env
     this.role = options.role
     this.token = options.token
     this.tabSecret = options.tabSecret
-    const limits = options.limits
-    this.#messageBucket = new TokenBucket(limits.rateMessagesPerSec, limits.rateBurstMessages)
-    this.#byteBucket = new TokenBucket(limits.rateBytesPerSec, limits.maxMessageBytes)
+    this.address = options.address
+    this.#wantsAck = options.wantsAck
+    this.#messageTokens = env.limits.rateBurstMessages
+    this.#byteTokens = env.limits.maxMessageBytes
+    const internals = socket as unknown as { _socket?: Tcp; _sender?: Sender }
+    if (internals._socket && internals._sender && Array.isArray(internals._sender._queue)) {
+      this.#tcp = internals._socket
+      this.#sender = internals._sender
+    }
     // Handlers are attached synchronously, before anything awaits, so no frame is missed.
+    const withSession = socket as SocketWithSession
+    withSession[kSession] = this
     socket.binaryType = 'nodebuffer'
-    socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
-    socket.on('pong', () => (this.#alive = true))
-    socket.on('close', () => this.#onClosed())
-    socket.on('error', (error) => {
-      options.metrics.socketErrors.inc()
-      options.onSocketError(error)
-    })
-    options.metrics.connections.inc()
+    socket.on('message', onSocketMessage)
+    socket.on('pong', onSocketPong)
+    socket.on('close', onSocketClose)
+    socket.on('error', onSocketError)
+    env.metrics.connections.inc()
   }
 
   /** Binds the session to its room; frames received so far are handed over once it opens. */
@@ -138,19 +149,20 @@ export class Session {
   open(): void {
     if (this.state !== 'waiting') return
     this.state = 'open'
-    const queued = this.#queue
-    this.#queue = []
+    const queued = this.#queue ?? []
+    this.#queue = undefined
     for (const frame of queued) {
       if (this.state !== 'open') break
       this.#host?.handleMessage(this, frame)
     }
   }
 
-  #onFrame(data: Buffer, isBinary: boolean): void {
+  /** A frame from the client (the socket's `message` event). */
+  receive(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return
     this.#alive = true
-    const limits = this.#options.limits
-    this.#options.metrics.hot.bytesIn += data.byteLength
+    const limits = this.#env.limits
+    this.#env.metrics.hot.bytesIn += data.byteLength
     if (!isBinary) {
       this.fail(CloseCode.unsupportedData, 'text frame')
       return
@@ -159,18 +171,84 @@ export class Session {
       this.fail(CloseCode.tooLarge, 'message too large')
       return
     }
-    if (!this.#messageBucket.take(1) || !this.#byteBucket.take(data.byteLength)) {
+    if (!this.#takeTokens(data.byteLength)) {
       this.fail(CloseCode.rateLimited, 'rate limited')
       return
     }
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     if (this.state === 'open' && this.#host) {
       this.#host.handleMessage(this, frame)
-    } else if (this.#queue.length >= limits.maxQueuedMessages) {
+    } else if ((this.#queue?.length ?? 0) >= limits.maxQueuedMessages) {
       this.fail(CloseCode.overloaded, 'queue full while loading')
     } else {
-      this.#queue.push(frame)
+      ;(this.#queue ??= []).push(frame)
     }
+  }
+
+  /** Takes one message and `bytes` from the rate buckets; false if either is short. */
+  #takeTokens(bytes: number): boolean {
+    const limits = this.#env.limits
+    const now = performance.now()
+    const seconds = (now - this.#bucketsAt) / 1000
+    this.#bucketsAt = now
+    this.#messageTokens = Math.min(
+      limits.rateBurstMessages,
+      this.#messageTokens + seconds * limits.rateMessagesPerSec,
+    )
+    this.#byteTokens = Math.min(
+      limits.maxMessageBytes,
+      this.#byteTokens + seconds * limits.rateBytesPerSec,
+    )
+    if (this.#messageTokens < 1 || this.#byteTokens < bytes) return false
+    this.#messageTokens -= 1
+    this.#byteTokens -= bytes
+    return true
+  }
+
+  /** A pong arrived. */
+  markAlive(): void {
+    this.#alive = true
+  }
+
+  /** The socket's `error` event. */
+  handleSocketError(error: Error): void {
+    this.#env.metrics.socketErrors.inc()
+    this.#env.onSocketError(error)
+  }
+
+  /** The socket's `close` event: the closing handshake is over or the socket was dropped. */
+  handleSocketClose(): void {
+    this.#onClosed()
+    this.#env.onSocketClosed?.(this)
+  }
+
+  /** Records that this connection set awareness client `id`. */
+  addControlled(id: number): void {
+    ;(this.#controlled ??= new Set()).add(id)
+  }
+
+  /** Records that awareness client `id` was taken over by another connection. */
+  deleteControlled(id: number): void {
+    this.#controlled?.delete(id)
+  }
+
+  /** The awareness client ids this connection set, forgetting them. */
+  takeControlled(): number[] {
+    const ids = this.#controlled ? [...this.#controlled] : []
+    this.#controlled = undefined
+    return ids
+  }
+
+  /** True the first time it is asked for `reason` on this connection: tell the client once. */
+  firstRefusal(reason: string): boolean {
+    let bit = refusalBits.get(reason)
+    if (bit === undefined) {
+      bit = 1 << refusalBits.size
+      refusalBits.set(reason, bit)
+    }
+    if (this.#refusalsTold & bit) return false
+    this.#refusalsTold |= bit
+    return true
   }
 
   /** Numbers the next sync message from the client. */
@@ -180,20 +258,21 @@ export class Session {
 
   /** Marks sync message `n` as a write whose commit is pending. */
   writePending(n: number): void {
-    this.#inflight.push(n)
+    ;(this.#inflight ??= []).push(n)
   }
 
   /** Marks the oldest pending write as committed and acknowledges what is now contiguous. */
   writeCommitted(n: number): void {
-    const i = this.#inflight.indexOf(n)
-    if (i >= 0) this.#inflight.splice(i, 1)
+    const inflight = this.#inflight
+    const i = inflight ? inflight.indexOf(n) : -1
+    if (inflight && i >= 0) inflight.splice(i, 1)
     this.flushAck()
   }
 
   /** Sends a saved-ack if more of the client's sync messages are now committed. */
   flushAck(): void {
-    if (!this.#options.wantsAck || this.state !== 'open') return
-    const first = this.#inflight[0]
+    if (!this.#wantsAck || this.state !== 'open') return
+    const first = this.#inflight?.[0]
     const upTo = first === undefined ? this.#received : first - 1
     if (upTo <= this.#acked) return
     this.#acked = upTo
@@ -206,7 +285,7 @@ export class Session {
   /** Sends one message if the socket is open. */
   send(message: Uint8Array): void {
     if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
-    this.#options.metrics.hot.bytesOut += message.byteLength
+    this.#env.metrics.hot.bytesOut += message.byteLength
     this.#corkForThisTick()
     this.#socket.send(message)
     this.#checkBacklog()
@@ -219,11 +298,12 @@ export class Session {
    */
   sendFramed(framed: Buffer, messages: readonly Uint8Array[], payloadBytes: number): void {
     if (this.state === 'closed' || this.#socket.readyState !== this.#socket.OPEN) return
-    this.#options.metrics.hot.bytesOut += payloadBytes
+    this.#env.metrics.hot.bytesOut += payloadBytes
     this.#corkForThisTick()
-    const wire = this.#wire
-    if (wire && wire.sender._state === 0 && wire.sender._queue.length === 0) {
-      wire.tcp.write(framed)
+    const tcp = this.#tcp
+    const sender = this.#sender
+    if (tcp && sender && sender._state === 0 && sender._queue.length === 0) {
+      tcp.write(framed)
     } else {
       for (const message of messages) this.#socket.send(message)
     }
@@ -235,7 +315,7 @@ export class Session {
    * growing server memory; it reconnects and resyncs.
    */
   #checkBacklog(): void {
-    if (this.#socket.bufferedAmount > this.#options.limits.slowConsumerBytes) {
+    if (this.#socket.bufferedAmount > this.#env.limits.slowConsumerBytes) {
       this.fail(CloseCode.slowConsumer, 'slow consumer')
       // It is not reading, so the close frame may never get through: drop it shortly.
       setTimeout(() => this.#socket.terminate(), 1_000).unref()
@@ -249,21 +329,24 @@ export class Session {
    */
   #corkForThisTick(): void {
     if (this.#corked) return
-    const tcp = this.#wire?.tcp
+    const tcp = this.#tcp
     if (!tcp) return
     this.#corked = true
     tcp.cork()
-    process.nextTick(() => {
-      this.#corked = false
-      tcp.uncork()
-    })
+    process.nextTick(uncork, this)
+  }
+
+  /** Ends this tick's cork (see `#corkForThisTick`). */
+  uncork(): void {
+    this.#corked = false
+    this.#tcp?.uncork()
   }
 
   /** Called every heartbeat interval: pings, or drops a peer that did not answer the last ping. */
   heartbeat(): void {
     if (this.state === 'closed') return
     if (!this.#alive) {
-      this.#options.metrics.badMessages.inc({ reason: 'heartbeat timeout' })
+      this.#env.metrics.badMessages.inc({ reason: 'heartbeat timeout' })
       this.terminate()
       return
     }
@@ -273,7 +356,7 @@ export class Session {
 
   /** Closes for bad input or a refusal; counts it by reason. */
   fail(code: CloseCode, reason: string): void {
-    this.#options.metrics.badMessages.inc({ reason })
+    this.#env.metrics.badMessages.inc({ reason })
     this.close(code)
   }
 
@@ -297,8 +380,8 @@ export class Session {
   #onClosed(): void {
     if (this.state === 'closed') return
     this.state = 'closed'
-    this.#queue = []
-    this.#options.metrics.connections.dec()
+    this.#queue = undefined
+    this.#env.metrics.connections.dec()
     this.#host?.removeSession(this)
   }
 

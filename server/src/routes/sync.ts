@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SyncParam, closeReasons, isValidDocumentId } from '@tandem/shared'
 import type { Config } from '../config.js'
 import type { LinkGrant } from '../storage/DocumentStore.js'
-import { Session } from '../rooms/Session.js'
+import { Session, type SessionEnv } from '../rooms/Session.js'
 import type { AppContext } from '../context.js'
 import { redactPath } from './web.js'
 
@@ -38,9 +38,18 @@ export function attachSync(app: FastifyInstance, ctx: AppContext): void {
     socket.destroy()
   })
   const clientAddress = addressResolver(config)
+  // Skips building the log line (a path redaction per connection) when nobody reads it.
+  const debugEnabled = ['debug', 'trace'].includes(config.logLevel)
   const connectionsByIp = new Map<string, number>()
-  const onSocketError = (error: Error): void => {
-    ctx.log.debug({ err: error }, 'client socket error')
+  const env: SessionEnv = {
+    limits: config,
+    metrics: ctx.metrics,
+    onSocketError: (error) => ctx.log.debug({ err: error }, 'client socket error'),
+    onSocketClosed: (session) => {
+      const left = (connectionsByIp.get(session.address) ?? 1) - 1
+      if (left > 0) connectionsByIp.set(session.address, left)
+      else connectionsByIp.delete(session.address)
+    },
   }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -52,14 +61,14 @@ export function attachSync(app: FastifyInstance, ctx: AppContext): void {
     // Until ws takes the socket over, its errors (a reset mid-handshake) are ours to swallow.
     socket.on('error', ignore)
     const ip = clientAddress(req)
-    ctx.log.debug({ url: redactPath(req.url ?? ''), remoteAddress: ip }, 'sync connection')
+    if (debugEnabled) {
+      ctx.log.debug({ url: redactPath(req.url ?? ''), remoteAddress: ip }, 'sync connection')
+    }
     void decide(ctx, req, ip, match[1] ?? '', connectionsByIp).then((access) => {
       if (socket.destroyed) return
       wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('error', ignore)
-        open(ctx, ws, access, ip, new URLSearchParams(match[2] ?? ''), connectionsByIp, {
-          onSocketError,
-        })
+        open(ctx, ws, access, ip, new URLSearchParams(match[2] ?? ''), connectionsByIp, env)
       })
     })
   })
@@ -86,7 +95,7 @@ function open(
   ip: string,
   query: URLSearchParams,
   connectionsByIp: Map<string, number>,
-  handlers: { onSocketError(error: Error): void },
+  env: SessionEnv,
 ): void {
   // The per-address cap is checked again here, synchronously: handshakes that were decided
   // together count now.
@@ -99,21 +108,18 @@ function open(
     return
   }
   connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1)
-  socket.once('close', () => {
-    const left = (connectionsByIp.get(ip) ?? 1) - 1
-    if (left > 0) connectionsByIp.set(ip, left)
-    else connectionsByIp.delete(ip)
-  })
   const tab = query.get(SyncParam.tab)
-  const session = new Session(socket, {
-    role: access.grant.role,
-    token: access.grant.token,
-    tabSecret: tab && TAB_SECRET.test(tab) ? tab : undefined,
-    wantsAck: query.get(SyncParam.ack) === '1',
-    limits: ctx.config,
-    metrics: ctx.metrics,
-    onSocketError: handlers.onSocketError,
-  })
+  const session = new Session(
+    socket,
+    {
+      role: access.grant.role,
+      token: access.grant.token,
+      tabSecret: tab && TAB_SECRET.test(tab) ? tab : undefined,
+      wantsAck: query.get(SyncParam.ack) === '1',
+      address: ip,
+    },
+    env,
+  )
   ctx.rooms.join(access.grant.docId, session)
 }
 
