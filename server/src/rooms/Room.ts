@@ -214,11 +214,11 @@ export class Room implements SessionHost {
       case SyncMessageType.step2:
       case SyncMessageType.update: {
         const update = decoding.readVarUint8Array(decoder)
-        if (!isValidUpdate(update)) throw new BadMessage('invalid update')
         if (isEmptyUpdate(update)) {
           session.flushAck()
           return
         }
+        if (!isValidUpdate(update)) throw new BadMessage('invalid update')
         if (session.role !== 'edit') {
           // Not applied, not stored, not relayed; the client is told once.
           this.#refuse(session, READ_ONLY_REASON)
