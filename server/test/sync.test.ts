@@ -1,4 +1,6 @@
+import net from 'node:net'
 import { describe, expect, test } from 'vitest'
+import WebSocket from 'ws'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
@@ -205,6 +207,36 @@ describe('saved acknowledgement', () => {
     plain.ws.send(encoding.toUint8Array(q))
     await waitFor(() => plain.messages.some((m) => m[0] === MessageType.awareness))
     expect(plain.messages.map((m) => m[0])).not.toContain(MessageType.saved)
+  })
+})
+
+describe('the sync upgrade', () => {
+  test('other paths get 404, and clients that reset mid-handshake hurt nobody', async () => {
+    const s = await server()
+    const id = await createDocument(s)
+    const elsewhere = new WebSocket(`${s.http.replace(/^http/, 'ws')}/api/docs`)
+    const status = await new Promise<number | undefined>((resolve) => {
+      elsewhere.on('unexpected-response', (_req, res) => resolve(res.statusCode))
+      elsewhere.on('error', () => resolve(undefined))
+    })
+    expect(status).toBe(404)
+    // Upgrade requests whose sockets are reset right after sending, on both kinds of path.
+    const { hostname, port, host } = new URL(s.http)
+    for (let i = 0; i < 25; i++) {
+      for (const path of [`/sync/${id}`, '/elsewhere']) {
+        const raw = net.connect(Number(port), hostname)
+        raw.on('error', () => {})
+        await new Promise<void>((resolve) => raw.once('connect', () => resolve()))
+        raw.write(
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        )
+        raw.resetAndDestroy()
+      }
+    }
+    const c = connect(s.ws, id)
+    await synced(c)
+    expect((await fetch(`${s.http}/healthz`)).ok).toBe(true)
   })
 })
 

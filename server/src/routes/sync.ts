@@ -53,24 +53,31 @@ export function attachSync(app: FastifyInstance, ctx: AppContext): void {
   }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes its own error listener from an upgraded socket: until ws takes the socket over,
+    // its errors (a reset mid-handshake) are ours to swallow, or they would end the process.
+    socket.on('error', ignore)
     const match = SYNC_PATH.exec(req.url ?? '')
     if (!match) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
-    // Until ws takes the socket over, its errors (a reset mid-handshake) are ours to swallow.
-    socket.on('error', ignore)
     const ip = clientAddress(req)
     if (debugEnabled) {
       ctx.log.debug({ url: redactPath(req.url ?? ''), remoteAddress: ip }, 'sync connection')
     }
-    void decide(ctx, req, ip, match[1] ?? '', connectionsByIp).then((access) => {
-      if (socket.destroyed) return
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        socket.off('error', ignore)
-        open(ctx, ws, access, ip, new URLSearchParams(match[2] ?? ''), connectionsByIp, env)
+    decide(ctx, req, ip, match[1] ?? '', connectionsByIp)
+      .then((access) => {
+        if (socket.destroyed) return
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', ignore)
+          open(ctx, ws, access, ip, new URLSearchParams(match[2] ?? ''), connectionsByIp, env)
+        })
       })
-    })
+      .catch((err: unknown) => {
+        // One connection's failure never reaches the others: it is logged and dropped.
+        ctx.log.error({ err }, 'setting up a sync connection failed')
+        socket.destroy()
+      })
   })
 }
 
