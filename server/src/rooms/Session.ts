@@ -48,7 +48,7 @@ export interface SessionOptions {
 /**
  * The parts of a `ws` socket that its public API does not offer: the TCP socket under it (to cork
  * it, and to write prebuilt frames) and its frame sender (to see that nothing of its own is
- * queued). Undefined if this `ws` version is laid out differently; callers then use `send`.
+ * queued). Left unset if this `ws` version is laid out differently; sends then use `ws.send`.
  */
 type Tcp = { cork(): void; uncork(): void; write(data: Uint8Array): boolean }
 type Sender = { _state: unknown; _queue: unknown[] }
@@ -75,9 +75,6 @@ function uncork(session: Session): void {
   session.uncork()
 }
 
-/** Bit per refusal reason a client has been told about (see {@link Session.firstRefusal}). */
-const refusalBits = new Map<string, number>()
-
 /**
  * One WebSocket connection to a room: receives frames (queued while the room loads), sends
  * messages, and keeps the saved-ack bookkeeping for the sync messages the client sent.
@@ -100,8 +97,8 @@ export class Session {
   readonly #env: SessionEnv
   /** Awareness client ids this connection has set; removed for everyone when it closes. */
   #controlled: Set<number> | undefined
-  /** Refusal reasons already told to the client, as bits of `refusalBits`. */
-  #refusalsTold = 0
+  /** Refusal reasons already told to the client. */
+  #refusalsTold: Set<string> | undefined
   /** Frames that arrived while the room was loading. */
   #queue: Uint8Array[] | undefined
   /** Sync messages received on this connection (each numbered from 1). */
@@ -241,13 +238,8 @@ export class Session {
 
   /** True the first time it is asked for `reason` on this connection: tell the client once. */
   firstRefusal(reason: string): boolean {
-    let bit = refusalBits.get(reason)
-    if (bit === undefined) {
-      bit = 1 << refusalBits.size
-      refusalBits.set(reason, bit)
-    }
-    if (this.#refusalsTold & bit) return false
-    this.#refusalsTold |= bit
+    if (this.#refusalsTold?.has(reason)) return false
+    ;(this.#refusalsTold ??= new Set()).add(reason)
     return true
   }
 

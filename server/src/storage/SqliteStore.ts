@@ -282,8 +282,8 @@ export class SqliteStore implements DocumentStore {
 }
 
 /**
- * One batch as one buffer moved (not copied) to the writer. An update is usually a view into the
- * socket's much larger read buffer, and cloning a view clones all of that buffer.
+ * One batch as one buffer moved (not copied) to the writer. An update can be a view into a socket
+ * read that held several frames, and cloning a view clones all of its buffer.
  */
 function packAppends(batch: readonly PendingAppend[]): {
   request: Extract<Request, { op: 'append' }>
