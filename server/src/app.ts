@@ -1,7 +1,6 @@
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
-import fastifyRateLimit from '@fastify/rate-limit'
 import type { Config } from './config.js'
 import type { AppContext } from './context.js'
 import { Metrics } from './metrics.js'
@@ -10,6 +9,7 @@ import type { DocumentStore } from './storage/DocumentStore.js'
 import { MemoryStore } from './storage/MemoryStore.js'
 import { SqliteStore } from './storage/SqliteStore.js'
 import type { StoreHooks } from './storage/groupCommit.js'
+import { configureApi } from './http/api.js'
 import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -120,15 +120,7 @@ export async function buildApp(
     crossOriginEmbedderPolicy: false,
   })
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, {
-      max: config.apiRateLimitPerMinute,
-      timeWindow: 60_000,
-      errorResponseBuilder: (_req, context) => ({
-        statusCode: 429,
-        error: 'Too Many Requests',
-        message: `Rate limit exceeded: ${context.max} requests per minute; retry in ${context.after}`,
-      }),
-    })
+    await configureApi(scope, config)
     await documentRoutes(scope, ctx)
   })
   await app.register(async (scope) => healthRoutes(scope, ctx))

@@ -42,9 +42,6 @@ export const SyncParam = {
   tab: 'tab',
 } as const
 
-/** Version of Tandem's extensions to the y-websocket protocol; bump on incompatible change. */
-export const PROTOCOL_EXTENSION_VERSION = 1
-
 /** The reason string the server puts in an auth permission-denied message for view-only links. */
 export const READ_ONLY_REASON = 'read-only'
 
