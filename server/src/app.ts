@@ -1,20 +1,22 @@
-import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
 import type { Config } from './config.js'
 import type { AppContext } from './context.js'
 import { Metrics } from './metrics.js'
+import type { FanOut } from './fanout/FanOut.js'
+import { LocalFanOutHub } from './fanout/LocalFanOut.js'
+import { redactPath } from './redact.js'
+import { decideAccess } from './rooms/access.js'
 import { RoomManager } from './rooms/RoomManager.js'
-import type { DocumentStore } from './storage/DocumentStore.js'
-import { MemoryStore } from './storage/MemoryStore.js'
-import { SqliteStore } from './storage/SqliteStore.js'
-import type { StoreHooks } from './storage/groupCommit.js'
+import { Session } from './rooms/Session.js'
+import type { DocumentStore, StoreHooks } from './storage/DocumentStore.js'
+import { openStore } from './storage/openStore.js'
+import { SyncEndpoint } from './transport/syncEndpoint.js'
 import { configureApi } from './http/api.js'
 import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
-import { attachSync } from './routes/sync.js'
-import { redactPath, webRoutes } from './routes/web.js'
+import { webRoutes } from './routes/web.js'
 
 export type { Config } from './config.js'
 export { loadConfig } from './config.js'
@@ -24,6 +26,8 @@ export type { AppContext } from './context.js'
 export interface BuildOptions {
   /** Use this store instead of the one the config names (the app closes it on shutdown). */
   createStore?: (hooks: StoreHooks) => DocumentStore
+  /** Fan-out to other instances; by default a hub of this app's own (no other instances). */
+  fanout?: FanOut
 }
 
 declare module 'fastify' {
@@ -58,39 +62,54 @@ export async function buildApp(
   })
 
   const metrics = new Metrics()
-  const hooks: StoreHooks = {
-    onCommit(seconds, records, ok) {
-      metrics.commitSeconds.observe(seconds)
-      if (ok) metrics.commitBatchSize.observe(records)
-    },
-    onQuarantine(count) {
-      metrics.quarantined.inc(count)
-    },
-  }
-  const store =
-    options.createStore?.(hooks) ??
-    (config.storage === 'memory'
-      ? new MemoryStore(hooks)
-      : new SqliteStore({ file: path.join(config.dataDir, 'tandem.db'), hooks }))
+  const store = options.createStore?.(metrics.storeHooks) ?? openStore(config, metrics.storeHooks)
+  const fanout = options.fanout ?? new LocalFanOutHub().join()
   const rooms = new RoomManager({
     store,
-    metrics,
+    fanout,
+    hooks: metrics,
     log: app.log,
     roomIdleMs: config.roomIdleMs,
     compactAfterUpdates: config.compactAfterUpdates,
     maxDocumentBytes: config.maxDocumentBytes,
     maxRooms: config.maxRooms,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
   })
   const ctx: AppContext = { config, store, rooms, metrics, log: app.log }
   app.decorate('tandem', ctx)
 
-  attachSync(app, ctx)
-  // Commit and compact first, then close every sync socket with 1012 so clients know to come back.
+  const sessionEnv = { limits: config, hooks: metrics }
+  const sync = new SyncEndpoint(app.server, {
+    config,
+    log: app.log,
+    hooks: metrics,
+    authorize: (token) =>
+      decideAccess(
+        {
+          store,
+          log: app.log,
+          accepting: rooms.accepting,
+          allowCreateOnConnect: config.allowCreateOnConnect,
+        },
+        token,
+      ),
+    accept(connection, grant, params) {
+      const session = new Session(
+        connection,
+        { role: grant.role, token: grant.token, ...params },
+        sessionEnv,
+      )
+      connection.listener = session
+      rooms.join(grant.docId, session)
+    },
+  })
+  // Commit and compact first, then close every sync socket with 1012 so clients know to come back,
+  // and wait for the sockets to finish closing.
   app.addHook('preClose', async () => {
-    await rooms.shutdown(config.shutdownGraceMs)
+    await rooms.shutdown()
+    await sync.close(config.shutdownGraceMs)
   })
   app.addHook('onClose', async () => {
+    await fanout.close()
     await store.close()
   })
 

@@ -1,31 +1,33 @@
 import client from 'prom-client'
+import type { EngineCounters, EngineHooks } from './rooms/hooks.js'
+import type { StoreHooks } from './storage/DocumentStore.js'
+import type { TransportCounters, TransportHooks } from './transport/WsConnection.js'
 
-/** Counters bumped on every frame: plain numbers, read by Prometheus only when scraped. */
-export interface HotCounters {
-  updatesIn: number
-  updatesOut: number
-  bytesIn: number
-  bytesOut: number
-  framesDecoded: number
-}
+type HotCounters = EngineCounters & TransportCounters
 
-/** The server's Prometheus metrics, on a registry of their own (one per app instance). */
-export class Metrics {
+/**
+ * The server's Prometheus metrics, on a registry of their own (one per app instance). The engine,
+ * the transport and the store report through their hooks interfaces; only this file knows
+ * Prometheus.
+ */
+export class Metrics implements EngineHooks, TransportHooks {
   readonly registry = new client.Registry()
-  /** Increment these directly on hot paths; they are exported as counters. */
-  readonly hot: HotCounters = {
+  /** Bumped directly on hot paths; exported as counters when scraped. */
+  readonly #hot: HotCounters = {
     updatesIn: 0,
     updatesOut: 0,
     bytesIn: 0,
     bytesOut: 0,
     framesDecoded: 0,
   }
+  readonly counters: EngineCounters = this.#hot
+  readonly transportCounters: TransportCounters = this.#hot
   readonly connections = new client.Gauge({
     name: 'tandem_connections',
     help: 'Open WebSocket connections',
     registers: [this.registry],
   })
-  readonly roomsLoaded = new client.Gauge({
+  readonly roomsLoadedGauge = new client.Gauge({
     name: 'tandem_rooms_loaded',
     help: 'Documents loaded in memory',
     registers: [this.registry],
@@ -106,7 +108,7 @@ export class Metrics {
   })
 
   #lazyCounter(key: keyof HotCounters, name: string, help: string): client.Counter {
-    const hot = this.hot
+    const hot = this.#hot
     let reported = 0
     return new client.Counter({
       name,
@@ -121,5 +123,46 @@ export class Metrics {
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
+  }
+
+  sessions(delta: 1 | -1): void {
+    this.connections.inc(delta)
+  }
+
+  roomsLoaded(count: number): void {
+    this.roomsLoadedGauge.set(count)
+  }
+
+  documentLoaded(): void {
+    this.documentLoads.inc()
+  }
+
+  badMessage(reason: string): void {
+    this.badMessages.inc({ reason })
+  }
+
+  refusedWrite(reason: string): void {
+    this.refusedWrites.inc({ reason })
+  }
+
+  commitFailed(): void {
+    this.commitFailures.inc()
+  }
+
+  compacted(): void {
+    this.compactions.inc()
+  }
+
+  socketError(_error: Error): void {
+    this.socketErrors.inc()
+  }
+
+  /** What the store reports: commit timings and quarantined records. */
+  readonly storeHooks: StoreHooks = {
+    onCommit: (seconds, records, ok) => {
+      this.commitSeconds.observe(seconds)
+      if (ok) this.commitBatchSize.observe(records)
+    },
+    onQuarantine: (count) => this.quarantined.inc(count),
   }
 }

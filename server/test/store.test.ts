@@ -2,7 +2,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, test } from 'vitest'
 import { MemoryStore } from '../src/storage/MemoryStore.js'
-import { SqliteStore } from '../src/storage/SqliteStore.js'
+import { SqliteStore } from '../src/storage/sqlite/SqliteStore.js'
 import { cleanupDirs, tempDir } from './helpers.js'
 import { storeContract } from './storeContract.js'
 

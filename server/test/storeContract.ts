@@ -1,13 +1,16 @@
-import { describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test } from 'vitest'
 import type { DocumentStore } from '../src/storage/DocumentStore.js'
+import { StoreError } from '../src/storage/errors.js'
 
 /** A store under test, plus a way to damage one stored record as a disk would. */
 export interface StoreUnderTest {
   store: DocumentStore
   /** Flips bytes of the record `seq` of `docId` without updating its checksum. */
-  corrupt(docId: string, seq: number): void
+  corrupt(docId: string, seq: number): void | Promise<void>
   /** Closes and reopens the store on the same data, if it persists (undefined for memory). */
   reopen?(): Promise<DocumentStore>
+  /** Releases what `make` created besides the store (a database, a directory); always runs. */
+  teardown?(): Promise<void>
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values)
@@ -15,8 +18,35 @@ const bytes = (...values: number[]) => new Uint8Array(values)
 /** The storage contract every DocumentStore implementation must pass. */
 export function storeContract(name: string, make: () => Promise<StoreUnderTest>): void {
   describe(`store contract: ${name}`, () => {
+    // Every store a test opened is closed after it, even when an assertion failed: no leaked
+    // writer threads or connections.
+    const opened: StoreUnderTest[] = []
+    const reopened: DocumentStore[] = []
+    afterEach(async () => {
+      const closing = opened.splice(0).map(async (sut) => {
+        await sut.store.close().catch(() => {})
+        await sut.teardown?.()
+      })
+      await Promise.all([...closing, ...reopened.splice(0).map((s) => s.close().catch(() => {}))])
+    })
+    const open = async (): Promise<StoreUnderTest> => {
+      const sut = await make()
+      opened.push(sut)
+      const reopen = sut.reopen
+      if (!reopen) return sut
+      return {
+        ...sut,
+        reopen: async () => {
+          const store = await reopen()
+          reopened.push(store)
+          return store
+        },
+      }
+    }
+    const code = (err: unknown) => (err instanceof StoreError ? err.code : err)
+
     test('created documents resolve by link token; unknown tokens do not', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('doc1', [{ token: 'tok-edit', role: 'edit' }])
       expect(await store.resolveLink('tok-edit')).toEqual({
         token: 'tok-edit',
@@ -24,15 +54,19 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         role: 'edit',
       })
       expect(await store.resolveLink('nope')).toBeUndefined()
-      await expect(store.createDocument('doc1', [])).rejects.toThrow()
+      const duplicate = await store.createDocument('doc1', []).catch(code)
+      expect(duplicate).toBe('exists')
+      const takenToken = await store
+        .createDocument('doc2', [{ token: 'tok-edit', role: 'edit' }])
+        .catch(code)
+      expect(takenToken).toBe('exists')
       const meta = await store.getMeta('doc1')
       expect(meta?.sizeBytes).toBe(0)
       expect(await store.getMeta('missing')).toBeUndefined()
-      await store.close()
     })
 
     test('rotating a link replaces its token; the other role is untouched', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('doc1', [
         { token: 'edit-1', role: 'edit' },
         { token: 'view-1', role: 'view' },
@@ -43,11 +77,10 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect((await store.resolveLink('edit-1'))?.role).toBe('edit')
       const links = await store.linksOf('doc1')
       expect(links.map((l) => l.token).sort()).toEqual(['edit-1', 'view-2'])
-      await store.close()
     })
 
     test('appends of one tick share a batch and load back in order', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('d', [])
       const seqs = await Promise.all([1, 2, 3, 4].map((i) => store.append('d', bytes(i, i))))
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
@@ -61,21 +94,19 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         [4, 4],
       ])
       expect((await store.getMeta('d'))?.sizeBytes).toBe(8)
-      await store.close()
     })
 
     test('appends to different documents in one tick stay separate', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('a', [])
       await store.createDocument('b', [])
       await Promise.all([store.append('a', bytes(1)), store.append('b', bytes(2))])
       expect((await store.load('a')).updates.map((u) => [...u.data])).toEqual([[1]])
       expect((await store.load('b')).updates.map((u) => [...u.data])).toEqual([[2]])
-      await store.close()
     })
 
     test('compaction replaces covered records with the snapshot; later appends follow it', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('d', [])
       await store.append('d', bytes(1))
       const second = await store.append('d', bytes(2))
@@ -87,35 +118,32 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect(loaded.snapshot?.uptoSeq).toBe(second)
       expect(loaded.updates.map((u) => [...u.data])).toEqual([[3]])
       expect((await store.getMeta('d'))?.sizeBytes).toBe(4)
-      await store.close()
     })
 
     test('a record failing its checksum is quarantined and the rest still loads', async () => {
-      const sut = await make()
+      const sut = await open()
       const { store } = sut
       await store.createDocument('d', [])
       const seqs = await Promise.all([1, 2, 3].map((i) => store.append('d', bytes(i, i, i))))
-      sut.corrupt('d', seqs[1] as number)
+      await sut.corrupt('d', seqs[1] as number)
       const loaded = await store.load('d')
       expect(loaded.quarantined).toBe(1)
       expect(loaded.updates.map((u) => u.seq)).toEqual([seqs[0], seqs[2]])
       // Quarantined once: the next load is clean.
       expect((await store.load('d')).quarantined).toBe(0)
-      await store.close()
     })
 
     test('a record can be moved aside explicitly', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('d', [])
       const seq = await store.append('d', bytes(7))
       await store.append('d', bytes(8))
       await store.quarantine('d', seq, 'failed to apply')
       expect((await store.load('d')).updates.map((u) => [...u.data])).toEqual([[8]])
-      await store.close()
     })
 
     test('a snapshot can be moved aside; the log after it still loads', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('d', [])
       const first = await store.append('d', bytes(1))
       await store.compact('d', bytes(9), first)
@@ -124,38 +152,48 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       const loaded = await store.load('d')
       expect(loaded.snapshot).toBeUndefined()
       expect(loaded.updates.map((u) => [...u.data])).toEqual([[2]])
-      await store.close()
     })
 
     test('delete removes the document, its log and its links', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await store.createDocument('d', [{ token: 'tok', role: 'edit' }])
       await store.append('d', bytes(1))
       await store.delete('d')
       expect(await store.getMeta('d')).toBeUndefined()
       expect(await store.resolveLink('tok')).toBeUndefined()
       expect((await store.load('d')).updates).toEqual([])
-      await store.close()
     })
 
     test('what was acknowledged survives a reopen', async (ctx) => {
-      const sut = await make()
+      const sut = await open()
       if (!sut.reopen) {
         ctx.skip(`${name} keeps nothing across a reopen by design`)
         return
       }
       await sut.store.createDocument('d', [{ token: 't', role: 'edit' }])
       await sut.store.append('d', bytes(5, 5))
-      const reopened = await sut.reopen()
-      expect((await reopened.load('d')).updates.map((u) => [...u.data])).toEqual([[5, 5]])
-      expect((await reopened.resolveLink('t'))?.docId).toBe('d')
-      await reopened.close()
+      const again = await sut.reopen()
+      expect((await again.load('d')).updates.map((u) => [...u.data])).toEqual([[5, 5]])
+      expect((await again.resolveLink('t'))?.docId).toBe('d')
     })
 
     test('ping resolves while the store is open', async () => {
-      const { store } = await make()
+      const { store } = await open()
       await expect(store.ping()).resolves.toBeUndefined()
+    })
+
+    test('rotating a link of an unknown document is not-found', async () => {
+      const { store } = await open()
+      expect(await store.rotateLink('missing', 'view', 'new-token').catch(code)).toBe('not-found')
+    })
+
+    test('a closed store refuses work with closed', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [{ token: 'tok', role: 'edit' }])
       await store.close()
+      expect(await store.append('d', bytes(1)).catch(code)).toBe('closed')
+      expect(await store.createDocument('e', []).catch(code)).toBe('closed')
+      expect(await store.resolveLink('tok').catch(code)).toBe('closed')
     })
   })
 }

@@ -1,14 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { CloseCode } from '@tandem/shared'
+import type { FanOut } from '../fanout/FanOut.js'
 import type { DocumentStore } from '../storage/DocumentStore.js'
-import type { Metrics } from '../metrics.js'
+import type { EngineHooks } from './hooks.js'
 import { Room } from './Room.js'
 import type { Session } from './Session.js'
 
 /** Options for {@link RoomManager}. */
 export interface RoomManagerOptions {
   store: DocumentStore
-  metrics: Metrics
+  fanout: FanOut
+  hooks: EngineHooks
   log: FastifyBaseLogger
   /** Grace period before an empty room is flushed and unloaded, in milliseconds. */
   roomIdleMs: number
@@ -16,8 +18,6 @@ export interface RoomManagerOptions {
   maxDocumentBytes: number
   /** Rooms allowed in memory at once; joins that would load one more are refused with 1013. */
   maxRooms: number
-  /** Interval between pings to every connection, in milliseconds. */
-  heartbeatIntervalMs: number
 }
 
 /**
@@ -30,22 +30,16 @@ export class RoomManager {
   /** Unloads in progress, so a re-join waits for the final compaction before loading. */
   readonly #unloading = new Map<string, Promise<void>>()
   #accepting = true
-  readonly #heartbeat: NodeJS.Timeout
 
-  constructor(private readonly options: RoomManagerOptions) {
-    this.#heartbeat = setInterval(() => {
-      for (const room of this.#rooms.values()) for (const s of room.sessions) s.heartbeat()
-    }, options.heartbeatIntervalMs)
-    this.#heartbeat.unref()
-  }
+  constructor(private readonly options: RoomManagerOptions) {}
 
-  /** Closes every connection that came in through one of `tokens` (a rotated link). */
+  /**
+   * Closes every connection that came in through one of `tokens` (a rotated link), here and on
+   * every other instance. Returns how many closed here.
+   */
   closeLinks(docId: string, tokens: readonly string[], code: CloseCode): number {
-    const room = this.#rooms.get(docId)
-    if (!room) return 0
-    const targets = [...room.sessions].filter((s) => tokens.includes(s.token))
-    for (const session of targets) session.close(code)
-    return targets.length
+    this.options.fanout.publish(docId, { kind: 'links-revoked', tokens: [...tokens] })
+    return this.#rooms.get(docId)?.closeLinks(tokens, code) ?? 0
   }
 
   /** False once shutdown began; new connections are refused with 1012. */
@@ -71,7 +65,7 @@ export class RoomManager {
     }
     let room = this.#rooms.get(docId)
     if (!room && this.#rooms.size >= this.options.maxRooms) {
-      this.options.metrics.badMessages.inc({ reason: 'too many rooms' })
+      this.options.hooks.badMessage('too many rooms')
       session.close(CloseCode.overloaded)
       return
     }
@@ -80,7 +74,8 @@ export class RoomManager {
         docId,
         {
           store: this.options.store,
-          metrics: this.options.metrics,
+          fanout: this.options.fanout,
+          hooks: this.options.hooks,
           log: this.options.log,
           compactAfterUpdates: this.options.compactAfterUpdates,
           maxDocumentBytes: this.options.maxDocumentBytes,
@@ -89,7 +84,7 @@ export class RoomManager {
         this.#unloading.get(docId),
       )
       this.#rooms.set(docId, room)
-      this.options.metrics.roomsLoaded.set(this.#rooms.size)
+      this.options.hooks.roomsLoaded(this.#rooms.size)
       // A room whose load failed has closed its sessions; make sure it does not linger.
       void room.loaded.then(() => {
         if (room?.state === 'failed') this.#scheduleUnload(room)
@@ -118,7 +113,7 @@ export class RoomManager {
   async #unload(room: Room): Promise<void> {
     if (this.#rooms.get(room.docId) !== room) return
     this.#rooms.delete(room.docId)
-    this.options.metrics.roomsLoaded.set(this.#rooms.size)
+    this.options.hooks.roomsLoaded(this.#rooms.size)
     const done = room.loaded
       .then(() => room.unload())
       .catch((err: unknown) => {
@@ -132,28 +127,18 @@ export class RoomManager {
   }
 
   /**
-   * Stops accepting, commits and compacts every room, closes sockets with 1012, and terminates
-   * any still open after `graceMs`.
+   * Stops accepting, commits and compacts every room, and closes every session with 1012 (the
+   * transport then waits for the sockets to finish closing).
    */
-  async shutdown(graceMs: number): Promise<void> {
+  async shutdown(): Promise<void> {
     this.#accepting = false
-    clearInterval(this.#heartbeat)
     for (const timer of this.#idleTimers.values()) clearTimeout(timer)
     this.#idleTimers.clear()
     const rooms = [...this.#rooms.values()]
     await Promise.all(rooms.map((room) => room.loaded.then(() => room.drainWrites())))
-    const sessions = rooms.flatMap((room) => [...room.sessions])
-    for (const session of sessions) session.close(CloseCode.restarting)
+    for (const room of rooms)
+      for (const session of [...room.sessions]) session.close(CloseCode.restarting)
     await Promise.all(rooms.map((room) => this.#unload(room)))
     await Promise.all(this.#unloading.values())
-    if (graceMs >= 0) await waitForClosed(sessions, graceMs)
   }
-}
-
-async function waitForClosed(sessions: Session[], graceMs: number): Promise<void> {
-  const deadline = Date.now() + graceMs
-  while (sessions.some((s) => !s.socketClosed) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  for (const session of sessions) if (!session.socketClosed) session.terminate()
 }

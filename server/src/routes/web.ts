@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import type { AppContext } from '../context.js'
+import { redactPath } from '../redact.js'
 import { sendError } from './documents.js'
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tandem</title></head>
@@ -51,9 +52,4 @@ export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (built) return reply.type('text/html').sendFile('index.html', { cacheControl: false })
     return reply.type('text/html').send(PLACEHOLDER)
   })
-}
-
-/** Replaces link tokens in a path with `:id`: links are secrets and must not reach logs. */
-export function redactPath(url: string): string {
-  return url.replace(/^\/(sync|d|api\/docs)\/[^/?#]+/, '/$1/:id').replace(/\?.*$/, '')
 }

@@ -35,10 +35,11 @@ export interface LinkGrant {
 
 /**
  * Durable storage of documents as bytes. Yjs work (merge, encode) belongs to the Room.
- * Every implementation must pass test/storeContract.ts.
+ * Every implementation must pass test/storeContract.ts. Failures are StoreErrors (errors.ts)
+ * whose code says what happened: `exists`, `not-found`, `closed`, `unavailable`, `commit-failed`.
  */
 export interface DocumentStore {
-  /** Creates a document and its links in one transaction; rejects if the id exists. */
+  /** Creates a document and its links in one transaction; rejects with `exists` if the id or a token exists. */
   createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void>
   /** Returns what a link token grants, or undefined for an unknown or revoked token. */
   resolveLink(token: string): Promise<LinkGrant | undefined>
@@ -46,15 +47,15 @@ export interface DocumentStore {
   linksOf(docId: string): Promise<LinkGrant[]>
   /**
    * Replaces the document's links of `role` with one new token, in one transaction. Returns the
-   * tokens that stopped working.
+   * tokens that stopped working; rejects with `not-found` for an unknown document.
    */
   rotateLink(docId: string, role: Role, newToken: string): Promise<string[]>
   /** Returns metadata, or undefined if the document does not exist. */
   getMeta(docId: string): Promise<DocumentMeta | undefined>
   /**
    * Appends one update to the log. Resolves with its seq once durable (group commit: all appends
-   * of one event-loop tick share one transaction); rejects if the commit failed, in which case
-   * nothing of that batch is stored.
+   * of one event-loop tick share one transaction); rejects with `commit-failed` (or `closed`,
+   * `unavailable`) if the commit failed, in which case nothing of that batch is stored.
    */
   append(docId: string, update: Uint8Array): Promise<number>
   /** Loads the snapshot and the log after it; bad-checksum records are quarantined, not returned. */
@@ -76,7 +77,10 @@ export interface DocumentStore {
   close(): Promise<void>
 }
 
-/** Raised by a store when a commit fails; the affected appends were not stored. */
-export class CommitError extends Error {
-  override name = 'CommitError'
+/** Observers a store reports to (metrics); all optional. */
+export interface StoreHooks {
+  /** A batch committed (or failed) after `seconds`, holding `records` appends. */
+  onCommit?(seconds: number, records: number, ok: boolean): void
+  /** `count` records were moved to quarantine. */
+  onQuarantine?(count: number): void
 }

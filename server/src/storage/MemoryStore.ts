@@ -1,7 +1,14 @@
 import type { Role } from '@tandem/shared'
 import { checksum } from './checksum.js'
-import type { DocumentMeta, DocumentStore, LinkGrant, LoadedDocument } from './DocumentStore.js'
-import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
+import type {
+  DocumentMeta,
+  DocumentStore,
+  LinkGrant,
+  LoadedDocument,
+  StoreHooks,
+} from './DocumentStore.js'
+import { StoreError, StoreErrorCode } from './errors.js'
+import { GroupCommitQueue, type PendingAppend } from './groupCommit.js'
 
 /** A stored record with its checksum, as the memory store keeps it. */
 export interface MemoryRecord {
@@ -29,16 +36,24 @@ export class MemoryStore implements DocumentStore {
   readonly #hooks: StoreHooks
   /** When set, the next commits throw this error (tests of commit failure). */
   failCommitsWith: Error | undefined
+  #closed = false
 
   constructor(hooks: StoreHooks = {}) {
     this.#hooks = hooks
     this.#queue = new GroupCommitQueue((batch) => this.#commit(batch), hooks)
   }
 
+  #open(): void {
+    if (this.#closed) throw new StoreError(StoreErrorCode.closed, 'store is closed')
+  }
+
   async createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void> {
-    if (this.#docs.has(docId)) throw new Error(`document ${docId} exists`)
+    this.#open()
+    if (this.#docs.has(docId)) throw new StoreError(StoreErrorCode.exists, 'document exists')
     for (const link of links) {
-      if (this.#links.has(link.token)) throw new Error('link token exists')
+      if (this.#links.has(link.token)) {
+        throw new StoreError(StoreErrorCode.exists, 'link token exists')
+      }
     }
     const now = Date.now()
     this.#docs.set(docId, {
@@ -51,16 +66,20 @@ export class MemoryStore implements DocumentStore {
   }
 
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
+    this.#open()
     const link = this.#links.get(token)
     return link ? { ...link } : undefined
   }
 
   async linksOf(docId: string): Promise<LinkGrant[]> {
+    this.#open()
     return [...this.#links.values()].filter((l) => l.docId === docId).map((l) => ({ ...l }))
   }
 
   async rotateLink(docId: string, role: Role, newToken: string): Promise<string[]> {
-    if (this.#links.has(newToken)) throw new Error('link token exists')
+    this.#open()
+    if (!this.#docs.has(docId)) throw new StoreError(StoreErrorCode.notFound, 'no such document')
+    if (this.#links.has(newToken)) throw new StoreError(StoreErrorCode.exists, 'link token exists')
     const old: string[] = []
     for (const [token, link] of this.#links) {
       if (link.docId === docId && link.role === role) {
@@ -73,6 +92,7 @@ export class MemoryStore implements DocumentStore {
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {
+    this.#open()
     const doc = this.#docs.get(docId)
     return doc ? { ...doc.meta } : undefined
   }
@@ -82,6 +102,7 @@ export class MemoryStore implements DocumentStore {
   }
 
   #commit(batch: readonly PendingAppend[]): number[] {
+    this.#open()
     if (this.failCommitsWith) throw this.failCommitsWith
     const now = Date.now()
     return batch.map((item) => {
@@ -111,6 +132,7 @@ export class MemoryStore implements DocumentStore {
 
   async load(docId: string): Promise<LoadedDocument> {
     await this.#queue.flush()
+    this.#open()
     const doc = this.#docs.get(docId)
     if (!doc) return { updates: [], quarantined: 0 }
     let quarantined = 0
@@ -175,10 +197,13 @@ export class MemoryStore implements DocumentStore {
     for (const [token, link] of this.#links) if (link.docId === docId) this.#links.delete(token)
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    this.#open()
+  }
 
   async close(): Promise<void> {
     await this.#queue.flush()
+    this.#closed = true
   }
 
   /** Direct access to a document's stored log records, for tests that simulate corruption. */

@@ -1,12 +1,5 @@
-import { CommitError } from './DocumentStore.js'
-
-/** Observers a store reports to (metrics); all optional. */
-export interface StoreHooks {
-  /** A batch committed (or failed) after `seconds`, holding `records` appends. */
-  onCommit?(seconds: number, records: number, ok: boolean): void
-  /** `count` records were moved to quarantine. */
-  onQuarantine?(count: number): void
-}
+import type { StoreHooks } from './DocumentStore.js'
+import { StoreError, StoreErrorCode } from './errors.js'
 
 /** One append waiting for its batch. */
 export interface PendingAppend {
@@ -71,7 +64,10 @@ export class GroupCommitQueue {
         },
         (cause: unknown) => {
           this.hooks.onCommit?.((performance.now() - started) / 1000, batch.length, false)
-          const error = new CommitError(
+          // A store that knows why (closed, unavailable) says so; anything else failed the commit.
+          const code = cause instanceof StoreError ? cause.code : StoreErrorCode.commitFailed
+          const error = new StoreError(
+            code,
             `commit of ${batch.length} updates failed: ${String(cause)}`,
             { cause },
           )

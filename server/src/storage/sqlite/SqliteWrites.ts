@@ -1,83 +1,7 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
-import { checksum } from './checksum.js'
-
-/** Schema migrations; index i upgrades user_version i to i + 1. Never edit a released one. */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE documents (
-    id TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    size_bytes INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
-  CREATE TABLE links (
-    token TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('edit', 'view')),
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX links_by_doc ON links (doc_id);
-  CREATE TABLE updates (
-    doc_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    PRIMARY KEY (doc_id, seq)
-  ) STRICT;
-  CREATE TABLE snapshots (
-    doc_id TEXT PRIMARY KEY,
-    upto_seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE TABLE quarantine (
-    id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
-  `,
-]
-
-/** Schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length
-
-/**
- * Opens the database file (creating its directory) in WAL mode with synchronous=FULL, so a
- * committed transaction survives power loss; each connection sets these for itself.
- */
-export function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
-  const db = new Database(file, { timeout: busyTimeoutMs })
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  return db
-}
-
-/** Brings the schema to {@link SCHEMA_VERSION}; refuses a database from a newer release. */
-export function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number
-  if (version > MIGRATIONS.length) {
-    throw new Error(
-      `Database schema version ${version} is newer than this server understands (${MIGRATIONS.length}); upgrade Tandem`,
-    )
-  }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
-  }
-}
+import { checksum } from '../checksum.js'
+import { StoreError, StoreErrorCode } from '../errors.js'
 
 /** One append of a batch. */
 export interface AppendItem {
@@ -101,6 +25,9 @@ export class SqliteWrites {
       ),
       linksOfRole: db.prepare<[string, string], { token: string }>(
         'SELECT token FROM links WHERE doc_id = ? AND role = ?',
+      ),
+      docExists: db.prepare<[string], { one: number }>(
+        'SELECT 1 AS one FROM documents WHERE id = ?',
       ),
       deleteLinksOfRole: db.prepare('DELETE FROM links WHERE doc_id = ? AND role = ?'),
       lastSeq: db.prepare<[string, string], { seq: number }>(
@@ -149,6 +76,9 @@ export class SqliteWrites {
 
   rotateLink(docId: string, role: Role, newToken: string): string[] {
     return this.#db.transaction(() => {
+      if (!this.#stmt.docExists.get(docId)) {
+        throw new StoreError(StoreErrorCode.notFound, 'no such document')
+      }
       const old = this.#stmt.linksOfRole.all(docId, role).map((row) => row.token)
       this.#stmt.deleteLinksOfRole.run(docId, role)
       this.#stmt.insertLink.run(newToken, docId, role, Date.now())

@@ -1,4 +1,5 @@
 import type { Role } from '@tandem/shared'
+import type { StoreErrorCode } from '../errors.js'
 
 /** A request to the writer thread; `id` pairs it with its reply. */
 export type WriterRequest = { id: number } &
@@ -14,6 +15,7 @@ export type WriterRequest = { id: number } &
     | { op: 'close' }
   )
 
-/** The writer's answer: the operation's value, or the error's message. */
+/** The writer's answer: the operation's value, or the error's code and message. */
 export type WriterReply =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string }
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; code: StoreErrorCode; message: string }

@@ -6,18 +6,18 @@ import {
 } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
-import { checksum } from './checksum.js'
-import {
-  CommitError,
-  type DocumentMeta,
-  type DocumentStore,
-  type LinkGrant,
-  type LoadedDocument,
-  type StoredUpdate,
-} from './DocumentStore.js'
-import { GroupCommitQueue, type PendingAppend, type StoreHooks } from './groupCommit.js'
-import { migrate, openDatabase } from './sqliteSchema.js'
-import type { WriterReply, WriterRequest } from './sqliteWriterProtocol.js'
+import { checksum } from '../checksum.js'
+import type {
+  DocumentMeta,
+  DocumentStore,
+  LinkGrant,
+  LoadedDocument,
+  StoreHooks,
+} from '../DocumentStore.js'
+import { StoreError, StoreErrorCode } from '../errors.js'
+import { GroupCommitQueue, type PendingAppend } from '../groupCommit.js'
+import { migrate, openDatabase } from './migrations.js'
+import type { WriterReply, WriterRequest } from './writerMessages.js'
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -39,8 +39,8 @@ interface UpdateRow {
 // Under the test runner this file runs from src/ as TypeScript; the worker always runs the
 // compiled JavaScript in dist/ (built before the tests).
 const WRITER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/storage/sqliteWriter.js', import.meta.url)
-  : new URL('./sqliteWriter.js', import.meta.url)
+  ? new URL('../../../dist/storage/sqlite/writerThread.js', import.meta.url)
+  : new URL('./writerThread.js', import.meta.url)
 
 /**
  * The default store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged edit
@@ -58,7 +58,7 @@ export class SqliteStore implements DocumentStore {
   #writer: Worker | undefined
   /** Delay before the next restart of a writer that keeps dying soon after starting. */
   #restartDelayMs = 0
-  /** Requests go to the writer, and replies come back, on this port (see sqliteWriter.ts). */
+  /** Requests go to the writer, and replies come back, on this port (see writerThread.ts). */
   #port!: MessagePort
   #nextId = 1
   readonly #waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
@@ -112,12 +112,14 @@ export class SqliteStore implements DocumentStore {
       if (!waiter) return
       this.#waiting.delete(reply.id)
       if (reply.ok) waiter.resolve(reply.value)
-      else waiter.reject(new CommitError(reply.message))
+      else waiter.reject(new StoreError(reply.code, reply.message))
     })
     const fail = (error: Error) => {
       port1.close()
       // Nothing pending was committed; callers see the failure. Later requests get a new writer.
-      for (const waiter of this.#waiting.values()) waiter.reject(new CommitError(error.message))
+      for (const waiter of this.#waiting.values()) {
+        waiter.reject(new StoreError(StoreErrorCode.commitFailed, error.message))
+      }
       this.#waiting.clear()
       if (!this.#closed && this.#writer === writer) this.#restartWriter(started)
     }
@@ -148,13 +150,23 @@ export class SqliteStore implements DocumentStore {
   }
 
   #request(request: Request, transfer: TransferListItem[] = []): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new CommitError('store is closed'))
-    if (!this.#writer) return Promise.reject(new CommitError('storage writer is restarting'))
+    if (this.#closed)
+      return Promise.reject(new StoreError(StoreErrorCode.closed, 'store is closed'))
+    if (!this.#writer) {
+      return Promise.reject(
+        new StoreError(StoreErrorCode.unavailable, 'storage writer is restarting'),
+      )
+    }
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject })
       this.#port.postMessage({ ...request, id }, transfer)
     })
+  }
+
+  /** Reads run on this thread's connection, which is gone once the store closed. */
+  #readable(): void {
+    if (this.#closed) throw new StoreError(StoreErrorCode.closed, 'store is closed')
   }
 
   async createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void> {
@@ -166,6 +178,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async resolveLink(token: string): Promise<LinkGrant | undefined> {
+    this.#readable()
     const row = this.#stmt.resolveLink.get(token)
     // The role as a shared constant, not a string per connection that holds it.
     return row
@@ -174,6 +187,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async linksOf(docId: string): Promise<LinkGrant[]> {
+    this.#readable()
     return this.#stmt.linksOf.all(docId).map((row) => ({ token: row.token, docId, role: row.role }))
   }
 
@@ -182,6 +196,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {
+    this.#readable()
     const row = this.#stmt.meta.get(docId)
     return row
       ? { createdAt: row.created_at, updatedAt: row.updated_at, sizeBytes: row.size_bytes }
@@ -194,6 +209,7 @@ export class SqliteStore implements DocumentStore {
 
   async load(docId: string): Promise<LoadedDocument> {
     await this.#queue.flush()
+    this.#readable()
     let quarantined = 0
     const result: LoadedDocument = { updates: [], quarantined: 0 }
     const snap = this.#stmt.snapshot.get(docId)
@@ -267,6 +283,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async ping(): Promise<void> {
+    this.#readable()
     this.#stmt.ping.get()
   }
 
@@ -310,6 +327,3 @@ function packAppends(batch: readonly PendingAppend[]): {
 function toBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
 }
-
-export { CommitError }
-export type { StoredUpdate }

@@ -2,8 +2,10 @@
 // the event loop that relays edits never waits on the disk. Requests are handled in order; appends
 // that queued up while a commit ran are merged into one transaction.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
-import { openDatabase, SqliteWrites, type AppendItem } from './sqliteSchema.js'
-import type { WriterReply, WriterRequest } from './sqliteWriterProtocol.js'
+import { openDatabase } from './migrations.js'
+import { SqliteWrites, type AppendItem } from './SqliteWrites.js'
+import { StoreError, StoreErrorCode } from '../errors.js'
+import type { WriterReply, WriterRequest } from './writerMessages.js'
 
 const { file, busyTimeoutMs, port } = workerData as {
   file: string
@@ -57,9 +59,21 @@ function commitAppends(requests: readonly AppendRequest[]): void {
       return { id: request.id, ok: true, value }
     })
   } catch (error) {
-    replies = requests.map((request) => ({ id: request.id, ok: false, message: String(error) }))
+    replies = requests.map((request) => failure(request.id, error))
   }
   for (const reply of replies) port.postMessage(reply)
+}
+
+/** The reply for a failed request: a uniqueness violation is `exists`, anything else failed. */
+function failure(id: number, error: unknown): WriterReply {
+  const sqliteCode = (error as { code?: unknown }).code
+  const code =
+    error instanceof StoreError
+      ? error.code
+      : sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' || sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE'
+        ? StoreErrorCode.exists
+        : StoreErrorCode.commitFailed
+  return { id, ok: false, code, message: String(error) }
 }
 
 function handle(request: Exclude<WriterRequest, AppendRequest>): void {
@@ -67,7 +81,7 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
   try {
     reply = { id: request.id, ok: true, value: run(request) }
   } catch (error) {
-    reply = { id: request.id, ok: false, message: String(error) }
+    reply = failure(request.id, error)
   }
   port.postMessage(reply)
 }

@@ -1,0 +1,131 @@
+import * as Y from 'yjs'
+import { CloseCode } from '@tandem/shared'
+import type { FastifyBaseLogger } from 'fastify'
+import type { CommittedUpdate } from '../fanout/FanOut.js'
+import type { DocumentStore } from '../storage/DocumentStore.js'
+import type { EngineHooks } from './hooks.js'
+import type { LogPosition } from './LogPosition.js'
+import type { Relay } from './Relay.js'
+import type { Session } from './Session.js'
+
+/** Origin of updates that other instances committed (so presence and relays can tell). */
+export const REMOTE_ORIGIN = Symbol('tandem.remote')
+
+/** What the pipeline needs from its room. */
+export interface PipelineHost {
+  readonly docId: string
+  readonly doc: Y.Doc
+  /** False once the room failed or closed: committed writes are no longer applied. */
+  readonly applying: boolean
+  /** A committed update threw while applying: the room must be dropped and reloaded. */
+  poisoned(author: Session | undefined, seq: number, error: unknown, update: Uint8Array): void
+}
+
+/**
+ * The path of a write: append to the store, and only once it is durable apply it to the room's
+ * document, acknowledge it to its author and hand it to the relay. So the document (and every
+ * sync step 2 built from it) holds committed content only. Also keeps the saved-ack ledgers: a
+ * sync message that is not a write is acknowledged as soon as nothing before it is pending.
+ */
+export class CommitPipeline {
+  #pendingWrites = 0
+  #drained: (() => void)[] = []
+
+  constructor(
+    private readonly host: PipelineHost,
+    private readonly position: LogPosition,
+    private readonly relay: Relay,
+    private readonly store: DocumentStore,
+    private readonly hooks: EngineHooks,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Numbers a sync message from `session` for its saved-ack (0 when it did not opt in). */
+  received(session: Session): number {
+    return session.acks?.received() ?? 0
+  }
+
+  /** Acknowledges whatever of `session`'s messages is now covered (a non-write was handled). */
+  settled(session: Session): void {
+    session.sendAck(session.acks?.advance())
+  }
+
+  /** True if `bytes` more would take the stored document past `maxBytes`. */
+  wouldExceed(bytes: number, maxBytes: number): boolean {
+    return this.position.sizeBytes + bytes > maxBytes
+  }
+
+  /** Commits `update`, sync message `n` of `session`; then applies, acknowledges and relays it. */
+  write(session: Session, update: Uint8Array, n: number): void {
+    session.acks?.pending(n)
+    this.#pendingWrites++
+    const position = this.position
+    position.sizeBytes += update.byteLength
+    position.pendingBytes += update.byteLength
+    this.store.append(this.host.docId, update).then(
+      (seq) => {
+        this.#writeDone()
+        position.pendingBytes -= update.byteLength
+        this.#committed(session, update, seq, n)
+      },
+      (err: unknown) => {
+        this.#writeDone()
+        position.pendingBytes -= update.byteLength
+        position.sizeBytes -= update.byteLength
+        this.hooks.commitFailed()
+        this.log.error({ err, docId: this.host.docId }, 'commit failed; closing the writer')
+        // Nothing of this write was stored: the client keeps it and resends after reconnecting.
+        session.close(CloseCode.storageFailure)
+      },
+    )
+  }
+
+  #committed(session: Session, update: Uint8Array, seq: number, n: number): void {
+    if (!this.host.applying) return
+    try {
+      Y.applyUpdate(this.host.doc, update, session)
+    } catch (err) {
+      this.host.poisoned(session, seq, err, update)
+      return
+    }
+    this.position.applied(seq, update.byteLength)
+    this.hooks.counters.updatesIn++
+    // The saved-ack leaves first; the relays follow once every update of this commit is applied.
+    session.sendAck(session.acks?.settled(n))
+    this.relay.committed(session, update, seq)
+  }
+
+  /**
+   * Applies updates another instance committed (already validated and stored there), skipping
+   * any this room has, and relays them to everyone here.
+   */
+  applyRemote(updates: readonly CommittedUpdate[]): void {
+    if (!this.host.applying) return
+    for (const { seq, data } of updates) {
+      if (this.position.has(seq)) continue
+      try {
+        Y.applyUpdate(this.host.doc, data, REMOTE_ORIGIN)
+      } catch (err) {
+        this.host.poisoned(undefined, seq, err, data)
+        return
+      }
+      this.position.sizeBytes += data.byteLength
+      this.position.applied(seq, data.byteLength)
+      this.relay.committed(undefined, data, seq)
+    }
+  }
+
+  #writeDone(): void {
+    if (--this.#pendingWrites === 0) {
+      const waiters = this.#drained
+      this.#drained = []
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  /** Resolves when every write accepted so far has committed (or failed). */
+  drain(): Promise<void> {
+    if (this.#pendingWrites === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#drained.push(resolve))
+  }
+}
