@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { MessageType, SyncMessageType } from '@tandem/shared'
+import { MessageType, SyncMessageType, decodeMessage, type Message } from '@tandem/shared'
 import { nowMs } from './clock.js'
 import { SampleBuffer } from './stats.js'
 import {
@@ -172,34 +172,53 @@ export class BenchConnection {
     r.reset(buf)
     try {
       if (this.prefixed) r.skip(r.varUint())
+      const start = r.pos
       const type = r.varUint()
       if (type === MessageType.sync || type === HocuspocusType.syncReply) {
         const sub = r.varUint()
         if (sub === SyncMessageType.update) {
+          // The hot path: timed from the header and the update's struct headers, no decoding.
           const len = r.varUint()
-          const start = r.pos
+          const from = r.pos
           this.recvAt = at
           if (this.recorder && !walkUpdateStructs(r, this.visit)) this.recorder.unparsed++
-          if (this.replica) Y.applyUpdate(this.replica, buf.subarray(start, start + len))
-        } else if (sub === SyncMessageType.step2) {
-          const len = r.varUint()
-          const payload = buf.subarray(r.pos, r.pos + len)
-          if (this.replica) Y.applyUpdate(this.replica, payload)
-          if (Number.isNaN(this.syncedAt)) {
-            this.syncedAt = at
-            this.bytesToSync = this.bytesReceived
-            if (this.role === 'joiner') this.step2Payload = Uint8Array.from(payload)
-            this.onSynced()
-          }
-        } else if (sub === SyncMessageType.step1) {
-          this.sendSync(emptyStep2(this.prefix))
+          if (this.replica) Y.applyUpdate(this.replica, buf.subarray(from, from + len))
+        } else if (type === HocuspocusType.syncReply) {
+          // Hocuspocus sends its own sync step 1 in a "sync reply" of its framing.
+          if (sub === SyncMessageType.step1) this.sendSync(emptyStep2(this.prefix))
+          else if (this.recorder) this.recorder.unparsed++
+        } else {
+          this.onDecoded(decodeMessage(buf.subarray(start)), at)
         }
       } else if (type === MessageType.saved) {
-        this.onSaved(r.varUint(), at)
+        this.onDecoded(decodeMessage(buf.subarray(start)), at)
       }
       // awareness, auth, Hocuspocus sync-status and anything else: counted in bytes, dropped.
     } catch {
       if (this.recorder) this.recorder.unparsed++
+    }
+  }
+
+  /** A sync step or a saved-ack, decoded by the codec (a view into the frame, not a copy). */
+  private onDecoded(message: Message, at: number): void {
+    switch (message.type) {
+      case 'sync-step1':
+        this.sendSync(emptyStep2(this.prefix))
+        break
+      case 'sync-step2':
+        if (this.replica) Y.applyUpdate(this.replica, message.update)
+        if (Number.isNaN(this.syncedAt)) {
+          this.syncedAt = at
+          this.bytesToSync = this.bytesReceived
+          if (this.role === 'joiner') this.step2Payload = Uint8Array.from(message.update)
+          this.onSynced()
+        }
+        break
+      case 'saved':
+        this.onSaved(message.count, at)
+        break
+      default:
+        break
     }
   }
 

@@ -1,11 +1,19 @@
 /**
- * The bench's client side of the wire: building y-protocols messages and reading just enough of
- * incoming ones to time and count deliveries. Every server gets the same code path; the only
- * per-server difference is a byte prefix (Hocuspocus puts the document name in front of every
- * message), which is pre-encoded once per connection and skipped with one varUint read.
+ * The bench's client side of the wire. Every y-websocket envelope is built with the shared codec,
+ * so the bench sends exactly what the web app and a stock client send. Reading stays a cheap
+ * header peek plus a walk of an update's struct headers (to time and count deliveries without
+ * decoding big messages). The only per-server difference is Hocuspocus's own framing: a document
+ * name in front of every message (pre-encoded once per connection, skipped with one varUint read)
+ * and a few message types of its own, encoded here because they are not our protocol.
  */
 import * as encoding from 'lib0/encoding'
-import { MessageType, SyncMessageType } from '@tandem/shared'
+import {
+  MessageType,
+  SyncMessageType,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from '@tandem/shared'
 
 /** Kinds of server the bench can drive. */
 export const ServerKind = {
@@ -46,29 +54,42 @@ export function messagePrefix(kind: ServerKind, room: string): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-function withPrefix(prefix: Uint8Array, write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeUint8Array(encoder, prefix)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
+/** `message` behind the connection's prefix (the message itself when there is none). */
+function withPrefix(prefix: Uint8Array, message: Uint8Array): Uint8Array {
+  if (prefix.length === 0) return message
+  const framed = new Uint8Array(prefix.length + message.length)
+  framed.set(prefix)
+  framed.set(message, prefix.length)
+  return framed
 }
 
 /** A sync message (step 1, step 2 or update) carrying `payload`. */
-export function syncMessage(prefix: Uint8Array, sub: number, payload: Uint8Array): Uint8Array {
-  return withPrefix(prefix, (encoder) => {
-    encoding.writeVarUint(encoder, MessageType.sync)
-    encoding.writeVarUint(encoder, sub)
-    encoding.writeVarUint8Array(encoder, payload)
-  })
+export function syncMessage(
+  prefix: Uint8Array,
+  sub: SyncMessageType,
+  payload: Uint8Array,
+): Uint8Array {
+  switch (sub) {
+    case SyncMessageType.step1:
+      return withPrefix(prefix, encodeSyncStep1(payload))
+    case SyncMessageType.step2:
+      return withPrefix(prefix, encodeSyncStep2(payload))
+    case SyncMessageType.update:
+      return withPrefix(prefix, encodeSyncUpdate(payload))
+  }
 }
 
-/** Hocuspocus's first message on a connection: an auth token (empty; no auth hook configured). */
+/**
+ * Hocuspocus's first message on a connection: an auth token (empty; no auth hook configured).
+ * Hocuspocus's auth sub-types are its own, so this one is encoded here, not by the codec.
+ */
 export function hocuspocusAuth(prefix: Uint8Array): Uint8Array {
-  return withPrefix(prefix, (encoder) => {
-    encoding.writeVarUint(encoder, MessageType.auth)
-    encoding.writeVarUint(encoder, hocuspocusAuthToken)
-    encoding.writeVarString(encoder, '')
-  })
+  const encoder = encoding.createEncoder()
+  encoding.writeUint8Array(encoder, prefix)
+  encoding.writeVarUint(encoder, MessageType.auth)
+  encoding.writeVarUint(encoder, hocuspocusAuthToken)
+  encoding.writeVarString(encoder, '')
+  return encoding.toUint8Array(encoder)
 }
 
 /** Sync step 1 with an empty state vector: "send me everything". */
@@ -82,8 +103,9 @@ export function emptyStep2(prefix: Uint8Array): Uint8Array {
 }
 
 /**
- * A reusable cursor over one incoming message. One instance per connection, reset per message,
- * so reading a header allocates nothing.
+ * A reusable cursor over one incoming message: skips the Hocuspocus prefix, peeks the header and
+ * walks an update's structs. One instance per connection, reset per message, so the hot path (a
+ * relayed update) allocates nothing; everything else is decoded with the codec.
  */
 export class Reader {
   buf: Uint8Array = new Uint8Array(0)
