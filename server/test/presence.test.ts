@@ -148,3 +148,46 @@ describe('presence integrity', () => {
     expect(userOf(observer, editor.doc.clientID)?.role).toBe('edit')
   })
 })
+
+describe('presence from every Yjs client', () => {
+  test('names and any colour (or none) arrive as sent; only the role is the server’s', async () => {
+    const { s, id, viewId } = await setup()
+    const observer = connect(s.ws, id)
+    await synced(observer)
+    const sent: Record<string, unknown>[] = [
+      { name: 'Alice', color: '#f00' },
+      { name: 'Bob', color: 'rgb(0, 128, 0)' },
+      { name: 'Carol', color: 'hsl(210 80% 40%)' },
+      { name: 'Dan', color: 'rebeccapurple' },
+      { name: 'Eve' },
+      // Harmless to the server, which relays it as data: the web app vets what it renders.
+      { name: '<img src=x onerror=alert(1)>', color: 'red;background:url(javascript:x)' },
+      // Fields of other editors pass through too, and a claimed role is overridden.
+      { name: 'Fay', colorLight: '#ff000033', avatar: 'https://example.test/f.png', role: 'edit' },
+    ]
+    const clients = sent.map((user, i) => {
+      const client = connect(s.ws, i === sent.length - 1 ? viewId : id)
+      client.provider.awareness.setLocalStateField('user', user)
+      client.provider.awareness.setLocalStateField('cursor', { anchor: i })
+      return client
+    })
+    await Promise.all(clients.map((c) => synced(c)))
+    for (const [i, client] of clients.entries()) {
+      const expected = { ...sent[i], role: i === sent.length - 1 ? 'view' : 'edit' }
+      await expect.poll(() => userOf(observer, client.doc.clientID)).toEqual(expected)
+      expect(observer.provider.awareness.getStates().get(client.doc.clientID)?.cursor).toEqual({
+        anchor: i,
+      })
+    }
+  })
+
+  test('a user field that is not an object still gets the server’s role', async () => {
+    const { s, id } = await setup()
+    const observer = connect(s.ws, id)
+    await synced(observer)
+    const raw = rawSocket(`${s.ws}/${id}`)
+    await raw.opened
+    raw.ws.send(awarenessMessage([{ id: 424_242, clock: 1, state: { user: 'just a string' } }]))
+    await expect.poll(() => userOf(observer, 424_242)).toEqual({ role: 'edit' })
+  })
+})

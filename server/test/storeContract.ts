@@ -120,6 +120,20 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect((await store.getMeta('d'))?.sizeBytes).toBe(4)
     })
 
+    test('a stale compaction (not past the stored snapshot) changes nothing', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      const first = await store.append('d', bytes(1))
+      const second = await store.append('d', bytes(2))
+      await store.compact('d', bytes(8, 8), second)
+      await store.compact('d', bytes(7), first)
+      await store.compact('d', bytes(6), second)
+      const loaded = await store.load('d')
+      expect([...(loaded.snapshot?.data ?? [])]).toEqual([8, 8])
+      expect(loaded.snapshot?.uptoSeq).toBe(second)
+      expect(loaded.updates).toEqual([])
+    })
+
     test('a record failing its checksum is quarantined and the rest still loads', async () => {
       const sut = await open()
       const { store } = sut

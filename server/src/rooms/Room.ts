@@ -58,6 +58,8 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
   readonly #pipeline: CommitPipeline
   readonly #compactor: Compactor
   readonly #unsubscribe: () => void
+  /** Events from other instances that arrived while loading; applied once loaded. */
+  #early: FanOutEvent[] | undefined = []
 
   constructor(
     readonly docId: string,
@@ -112,6 +114,10 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     }
     if (this.state !== 'loading') return
     this.state = 'ready'
+    // What the read already covered is skipped by seq; presence simply applies again.
+    const early = this.#early ?? []
+    this.#early = undefined
+    for (const event of early) this.receive(event)
     for (const session of [...this.sessions]) this.#start(session)
   }
 
@@ -206,6 +212,10 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
 
   /** An event from another instance. */
   receive(event: FanOutEvent): void {
+    if (this.state === 'loading') {
+      this.#early?.push(event)
+      return
+    }
     if (this.state !== 'ready') return
     switch (event.kind) {
       case 'updates':

@@ -60,7 +60,10 @@ export interface DocumentStore {
   append(docId: string, update: Uint8Array): Promise<number>
   /** Loads the snapshot and the log after it; bad-checksum records are quarantined, not returned. */
   load(docId: string): Promise<LoadedDocument>
-  /** In one transaction: stores `snapshot` as the state up to `uptoSeq` and drops covered records. */
+  /**
+   * In one transaction: stores `snapshot` as the state up to `uptoSeq` and drops covered records.
+   * A no-op unless `uptoSeq` is past the stored snapshot's, so a stale compactor changes nothing.
+   */
   compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>
   /** Moves one log record aside (kept for inspection) because it could not be applied. */
   quarantine(docId: string, seq: number, reason: string): Promise<void>

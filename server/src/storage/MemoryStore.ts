@@ -163,6 +163,7 @@ export class MemoryStore implements DocumentStore {
   async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
     await this.#queue.flush()
     const doc = this.#ensure(docId, Date.now())
+    if (doc.snapshot && doc.snapshot.uptoSeq >= uptoSeq) return
     const data = snapshot.slice()
     doc.snapshot = { data, uptoSeq, crc: checksum(data) }
     doc.lastSeq = Math.max(doc.lastSeq, uptoSeq)

@@ -107,8 +107,11 @@ export class SqliteWrites {
     return seqs
   }
 
+  /** A no-op unless `uptoSeq` moves past the stored snapshot's: a stale compactor changes nothing. */
   compact(docId: string, snapshot: Uint8Array, uptoSeq: number): void {
     this.#db.transaction(() => {
+      const current = this.#stmt.snapshotRow.get(docId)
+      if (current && current.upto_seq >= uptoSeq) return
       this.#stmt.upsertSnapshot.run(docId, uptoSeq, snapshot, checksum(snapshot), Date.now())
       this.#stmt.dropUpdatesUpTo.run(docId, uptoSeq)
       const log = this.#stmt.logBytes.get(docId)?.bytes ?? 0
