@@ -1,5 +1,10 @@
 import * as Y from 'yjs'
-import { CloseCode } from '@tandem/shared'
+import {
+  CloseCode,
+  DOCUMENT_TOO_LARGE_REASON,
+  READ_ONLY_REASON,
+  encodePermissionDenied,
+} from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { CommittedUpdate } from '../fanout/FanOut.js'
 import type { DocumentStore } from '../storage/DocumentStore.js'
@@ -7,6 +12,7 @@ import type { EngineHooks } from './hooks.js'
 import type { LogPosition } from './LogPosition.js'
 import type { Relay } from './Relay.js'
 import type { Session } from './Session.js'
+import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
 
 /** Origin of updates that other instances committed (so presence and relays can tell). */
 export const REMOTE_ORIGIN = Symbol('tandem.remote')
@@ -31,14 +37,27 @@ export class CommitPipeline {
   #pendingWrites = 0
   #drained: (() => void)[] = []
 
+  readonly #store: DocumentStore
+  readonly #hooks: EngineHooks
+  readonly #log: FastifyBaseLogger
+  readonly #maxDocumentBytes: number
+
   constructor(
     private readonly host: PipelineHost,
     private readonly position: LogPosition,
     private readonly relay: Relay,
-    private readonly store: DocumentStore,
-    private readonly hooks: EngineHooks,
-    private readonly log: FastifyBaseLogger,
-  ) {}
+    env: {
+      store: DocumentStore
+      hooks: EngineHooks
+      log: FastifyBaseLogger
+      maxDocumentBytes: number
+    },
+  ) {
+    this.#store = env.store
+    this.#hooks = env.hooks
+    this.#log = env.log
+    this.#maxDocumentBytes = env.maxDocumentBytes
+  }
 
   /** Numbers a sync message from `session` for its saved-ack (0 when it did not opt in). */
   received(session: Session): number {
@@ -50,19 +69,37 @@ export class CommitPipeline {
     session.sendAck(session.acks?.advance())
   }
 
-  /** True if `bytes` more would take the stored document past `maxBytes`. */
-  wouldExceed(bytes: number, maxBytes: number): boolean {
-    return this.position.sizeBytes + bytes > maxBytes
+  /**
+   * A write from `session` (a sync step 2 or update): the empty update is only counted; anything
+   * else must be a valid Yjs V1 update (else it throws, and the connection closes as malformed),
+   * from an edit link, within the size cap — or it is refused, told once, and dropped.
+   */
+  submit(session: Session, update: Uint8Array): void {
+    const n = this.received(session)
+    if (isEmptyUpdate(update)) return this.settled(session)
+    if (!isValidUpdate(update)) throw new Error('invalid update')
+    if (session.role !== 'edit') return this.#refuse(session, READ_ONLY_REASON)
+    if (this.position.sizeBytes + update.byteLength > this.#maxDocumentBytes) {
+      return this.#refuse(session, DOCUMENT_TOO_LARGE_REASON)
+    }
+    this.#write(session, update, n)
+  }
+
+  /** Not applied, not stored, not relayed; the client is told once per reason. */
+  #refuse(session: Session, reason: string): void {
+    this.#hooks.refusedWrite(reason)
+    if (session.firstRefusal(reason)) session.send(encodePermissionDenied(reason))
+    this.settled(session)
   }
 
   /** Commits `update`, sync message `n` of `session`; then applies, acknowledges and relays it. */
-  write(session: Session, update: Uint8Array, n: number): void {
+  #write(session: Session, update: Uint8Array, n: number): void {
     session.acks?.pending(n)
     this.#pendingWrites++
     const position = this.position
     position.sizeBytes += update.byteLength
     position.pendingBytes += update.byteLength
-    this.store.append(this.host.docId, update).then(
+    this.#store.append(this.host.docId, update).then(
       (seq) => {
         this.#writeDone()
         position.pendingBytes -= update.byteLength
@@ -72,8 +109,8 @@ export class CommitPipeline {
         this.#writeDone()
         position.pendingBytes -= update.byteLength
         position.sizeBytes -= update.byteLength
-        this.hooks.commitFailed()
-        this.log.error({ err, docId: this.host.docId }, 'commit failed; closing the writer')
+        this.#hooks.commitFailed()
+        this.#log.error({ err, docId: this.host.docId }, 'commit failed; closing the writer')
         // Nothing of this write was stored: the client keeps it and resends after reconnecting.
         session.close(CloseCode.storageFailure)
       },
@@ -89,7 +126,7 @@ export class CommitPipeline {
       return
     }
     this.position.applied(seq, update.byteLength)
-    this.hooks.counters.updatesIn++
+    this.#hooks.counters.updatesIn++
     // The saved-ack leaves first; the relays follow once every update of this commit is applied.
     session.sendAck(session.acks?.settled(n))
     this.relay.committed(session, update, seq)

@@ -2,11 +2,8 @@ import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import {
   CloseCode,
-  DOCUMENT_TOO_LARGE_REASON,
-  READ_ONLY_REASON,
   decodeMessage,
   encodeAwareness,
-  encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
   type Message,
@@ -22,7 +19,6 @@ import { LogPosition } from './LogPosition.js'
 import { PresenceGuard } from './PresenceGuard.js'
 import { Relay, type RelayHost } from './Relay.js'
 import type { Session, SessionHost } from './Session.js'
-import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
 
 /** What a room needs from its manager. */
 export interface RoomContext {
@@ -71,14 +67,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     this.awareness.setLocalState(null)
     this.#presence = new PresenceGuard(ctx.hooks)
     this.#relay = new Relay(this, ctx.hooks, ctx.fanout)
-    this.#pipeline = new CommitPipeline(
-      this,
-      this.#position,
-      this.#relay,
-      ctx.store,
-      ctx.hooks,
-      ctx.log,
-    )
+    this.#pipeline = new CommitPipeline(this, this.#position, this.#relay, ctx)
     this.#compactor = new Compactor(
       docId,
       this.doc,
@@ -175,7 +164,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
       }
       case 'sync-step2':
       case 'sync-update':
-        this.#write(session, message.update)
+        this.#pipeline.submit(session, message.update)
         return
       case 'awareness': {
         const update = this.#presence.vet(session, message.update)
@@ -190,24 +179,6 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
         // Server-to-client messages: a client has no business sending them.
         throw new Error(`unexpected ${message.type} from a client`)
     }
-  }
-
-  #write(session: Session, update: Uint8Array): void {
-    const n = this.#pipeline.received(session)
-    if (isEmptyUpdate(update)) return this.#pipeline.settled(session)
-    if (!isValidUpdate(update)) throw new Error('invalid update')
-    // Not applied, not stored, not relayed; the client is told once.
-    if (session.role !== 'edit') return this.#refuse(session, READ_ONLY_REASON)
-    if (this.#pipeline.wouldExceed(update.byteLength, this.ctx.maxDocumentBytes)) {
-      return this.#refuse(session, DOCUMENT_TOO_LARGE_REASON)
-    }
-    this.#pipeline.write(session, update, n)
-  }
-
-  #refuse(session: Session, reason: string): void {
-    this.ctx.hooks.refusedWrite(reason)
-    if (session.firstRefusal(reason)) session.send(encodePermissionDenied(reason))
-    this.#pipeline.settled(session)
   }
 
   /** An event from another instance. */
