@@ -1,7 +1,19 @@
 import fs from 'node:fs/promises'
+import { STATUS_CODES } from 'node:http'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import {
+  ApiErrorCode,
+  apiErrorStatus,
+  type ApiError,
+  type CreatedDocument,
+  type DocumentInfo,
+  type RotatedLink,
+} from '@tandem/shared'
 import { ConfigError, loadConfig } from '../src/config.js'
+import type { DocumentStore } from '../src/storage/DocumentStore.js'
+import { MemoryStore } from '../src/storage/MemoryStore.js'
+import { StoreError, StoreErrorCode } from '../src/storage/errors.js'
 import { connect, createDocument, synced, tempDir, useServers } from './helpers.js'
 import { spawnServer } from './process.js'
 
@@ -12,9 +24,12 @@ describe('document API', () => {
     const s = await server()
     const res = await fetch(`${s.http}/api/docs`, { method: 'POST' })
     expect(res.status).toBe(201)
-    const body = (await res.json()) as { id: string; url: string }
+    const body = (await res.json()) as CreatedDocument
+    expect(Object.keys(body).sort()).toEqual(['id', 'url', 'viewId', 'viewUrl'])
     expect(body.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
     expect(body.url).toBe(`/d/${body.id}`)
+    expect(body.viewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(body.viewUrl).toBe(`/d/${body.viewId}`)
     const other = await createDocument(s)
     expect(other).not.toBe(body.id)
 
@@ -23,38 +38,233 @@ describe('document API', () => {
     c.text.insert(0, 'some bytes')
     await expect
       .poll(async () => {
-        const meta = (await (await fetch(`${s.http}/api/docs/${body.id}`)).json()) as {
-          sizeBytes: number
-        }
+        const meta = (await (await fetch(`${s.http}/api/docs/${body.id}`)).json()) as DocumentInfo
         return meta.sizeBytes
       })
       .toBeGreaterThan(0)
-    const meta = (await (await fetch(`${s.http}/api/docs/${body.id}`)).json()) as Record<
-      string,
-      unknown
-    >
-    expect(meta).toMatchObject({ id: body.id, role: 'edit' })
-    expect(Date.parse(meta.updatedAt as string)).not.toBeNaN()
+    const info = await fetch(`${s.http}/api/docs/${body.id}`)
+    expect(info.status).toBe(200)
+    const meta = (await info.json()) as DocumentInfo
+    expect(Object.keys(meta).sort()).toEqual([
+      'createdAt',
+      'id',
+      'links',
+      'role',
+      'sizeBytes',
+      'updatedAt',
+    ])
+    expect(meta).toMatchObject({
+      id: body.id,
+      role: 'edit',
+      links: { edit: body.id, view: body.viewId },
+    })
+    expect(Number.isInteger(meta.sizeBytes)).toBe(true)
+    expect(new Date(meta.createdAt).toISOString()).toBe(meta.createdAt)
+    expect(new Date(meta.updatedAt).toISOString()).toBe(meta.updatedAt)
   })
 
-  test('unknown ids get 404 and malformed ids 400, with a message', async () => {
+  test('POST /api/docs takes no body or an empty JSON object', async () => {
     const s = await server()
-    const missing = await fetch(`${s.http}/api/docs/AAAAAAAAAAAAAAAAAAAAAA`)
-    expect(missing.status).toBe(404)
-    expect(await missing.json()).toMatchObject({ message: 'No such document' })
-    const bad = await fetch(`${s.http}/api/docs/${encodeURIComponent('no spaces!')}`)
-    expect(bad.status).toBe(400)
-    expect(await bad.json()).toMatchObject({ message: 'Malformed document id' })
-    const nothing = await fetch(`${s.http}/api/nothing`)
-    expect(nothing.status).toBe(404)
+    const bodies: RequestInit[] = [
+      {},
+      { headers: { 'content-type': 'application/json' }, body: '{}' },
+      { headers: { 'content-type': 'application/json; charset=utf-8' }, body: ' {} ' },
+    ]
+    for (const init of bodies) {
+      const res = await fetch(`${s.http}/api/docs`, { method: 'POST', ...init })
+      expect(res.status).toBe(201)
+      expect(Object.keys((await res.json()) as object).sort()).toEqual([
+        'id',
+        'url',
+        'viewId',
+        'viewUrl',
+      ])
+    }
+  })
+
+  test('a rotated link is answered with exactly role, id and url', async () => {
+    const s = await server()
+    const doc = (await (
+      await fetch(`${s.http}/api/docs`, { method: 'POST' })
+    ).json()) as CreatedDocument
+    const res = await fetch(`${s.http}/api/docs/${doc.id}/links/view/rotate`, { method: 'POST' })
+    expect(res.status).toBe(200)
+    const rotated = (await res.json()) as RotatedLink
+    expect(Object.keys(rotated).sort()).toEqual(['id', 'role', 'url'])
+    expect(rotated).toEqual({ role: 'view', id: rotated.id, url: `/d/${rotated.id}` })
+    expect(rotated.id).not.toBe(doc.viewId)
   })
 })
+
+describe('API errors: {statusCode, error, message, code}', () => {
+  test('malformed ids, unknown documents and view links rotating', async () => {
+    const s = await server()
+    const doc = (await (
+      await fetch(`${s.http}/api/docs`, { method: 'POST' })
+    ).json()) as CreatedDocument
+    const malformed = encodeURIComponent('no spaces!')
+    const unknown = 'AAAAAAAAAAAAAAAAAAAAAA'
+
+    const bad = await apiError(
+      await fetch(`${s.http}/api/docs/${malformed}`),
+      ApiErrorCode.malformedId,
+    )
+    expect(bad.message).toBe('Malformed document id')
+    await apiError(
+      await fetch(`${s.http}/api/docs/${malformed}/links/view/rotate`, { method: 'POST' }),
+      ApiErrorCode.malformedId,
+    )
+    const missing = await apiError(
+      await fetch(`${s.http}/api/docs/${unknown}`),
+      ApiErrorCode.notFound,
+    )
+    expect(missing.message).toBe('No such document')
+    await apiError(
+      await fetch(`${s.http}/api/docs/${unknown}/links/edit/rotate`, { method: 'POST' }),
+      ApiErrorCode.notFound,
+    )
+    const byViewer = await apiError(
+      await fetch(`${s.http}/api/docs/${doc.viewId}/links/edit/rotate`, { method: 'POST' }),
+      ApiErrorCode.forbidden,
+    )
+    expect(byViewer.message).toMatch(/edit link/)
+    // The view link still works: a refused rotation changed nothing.
+    expect((await fetch(`${s.http}/api/docs/${doc.viewId}`)).status).toBe(200)
+  })
+
+  test('a role other than edit or view is a bad request naming the roles', async () => {
+    const s = await server()
+    const id = await createDocument(s)
+    const res = await fetch(`${s.http}/api/docs/${id}/links/owner/rotate`, { method: 'POST' })
+    const body = await apiError(res, ApiErrorCode.badRequest)
+    expect(body.message).toContain('"edit", "view"')
+  })
+
+  test('unknown /api routes and methods are no-route, without the link in the message', async () => {
+    const s = await server()
+    const id = await createDocument(s)
+    for (const [method, path] of [
+      ['GET', '/api/nothing'],
+      ['GET', '/api'],
+      ['DELETE', `/api/docs/${id}`],
+      ['GET', `/api/docs/${id}/links?x=${id}`],
+    ] as const) {
+      const body = await apiError(await fetch(`${s.http}${path}`, { method }), ApiErrorCode.noRoute)
+      expect(body.message).toMatch(new RegExp(`^No route ${method} /api`))
+      expect(body.message).not.toContain(id)
+    }
+  })
+
+  test('bodies that are not JSON objects are refused with a useful message', async () => {
+    const s = await server()
+    const post = (body: string, type = 'application/json'): Promise<Response> =>
+      fetch(`${s.http}/api/docs`, { method: 'POST', headers: { 'content-type': type }, body })
+    const invalid = await apiError(await post('{"title": '), ApiErrorCode.badRequest)
+    expect(invalid.message).toMatch(/JSON/)
+    const notObject = await apiError(await post('["a"]'), ApiErrorCode.badRequest)
+    expect(notObject.message).toMatch(/body must be object/)
+    // Fastify's rule: a JSON content type needs a body (send none, or `{}`).
+    const empty = await apiError(await post(''), ApiErrorCode.badRequest)
+    expect(empty.message).toMatch(/empty/)
+    await apiError(await post('<doc/>', 'application/xml'), ApiErrorCode.unsupportedMediaType)
+    await apiError(await post(`"${'x'.repeat(1024 * 1024)}"`), ApiErrorCode.tooLarge)
+  })
+
+  test('past the rate limit, API routes and unknown /api paths answer rate-limited', async () => {
+    const s = await server({ API_RATE_LIMIT_PER_MINUTE: '2' })
+    const id = await createDocument(s)
+    expect((await fetch(`${s.http}/api/docs/${id}`)).status).toBe(200)
+    const limited = await fetch(`${s.http}/api/docs/${id}`)
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
+    const body = await apiError(limited, ApiErrorCode.rateLimited)
+    expect(body.message).toMatch(/2 requests per minute/)
+    await apiError(await fetch(`${s.http}/api/nothing`), ApiErrorCode.rateLimited)
+    // Operations endpoints are not part of the API's budget.
+    expect((await fetch(`${s.http}/healthz`)).status).toBe(200)
+  })
+
+  test('a store that is down is unavailable (503); other failures are 500 and say nothing', async () => {
+    let failure: Error = new StoreError(StoreErrorCode.unavailable, 'connection refused to db:5432')
+    const s = await server(
+      {},
+      {
+        createStore: (hooks) => failing(new MemoryStore(hooks), 'resolveLink', () => failure),
+      },
+    )
+    const id = await createDocument(s)
+    const down = await apiError(await fetch(`${s.http}/api/docs/${id}`), ApiErrorCode.unavailable)
+    expect(down.message).not.toContain('5432')
+    failure = new StoreError(StoreErrorCode.closed, 'store closed')
+    await apiError(await fetch(`${s.http}/api/docs/${id}`), ApiErrorCode.unavailable)
+    for (failure of [
+      new StoreError(StoreErrorCode.commitFailed, 'SQLITE_FULL at /var/lib/tandem/tandem.db'),
+      new TypeError("Cannot read properties of undefined (reading 'tandem.db')"),
+    ]) {
+      const res = await fetch(`${s.http}/api/docs/${id}/links/view/rotate`, { method: 'POST' })
+      const body = await apiError(res, ApiErrorCode.internal)
+      expect(body.message).toBe('Internal server error')
+    }
+  })
+
+  test('creating retries with fresh ids when a generated one already exists', async () => {
+    let collisions = 1
+    const s = await server(
+      {},
+      {
+        createStore: (hooks) =>
+          failing(new MemoryStore(hooks), 'createDocument', () =>
+            collisions-- > 0 ? new StoreError(StoreErrorCode.exists, 'exists') : undefined,
+          ),
+      },
+    )
+    const id = await createDocument(s)
+    expect((await fetch(`${s.http}/api/docs/${id}`)).status).toBe(200)
+    expect(collisions).toBe(-1)
+  })
+})
+
+/**
+ * Checks that `res` is an API error with `code`: its status, JSON body with exactly
+ * statusCode/error/message/code, Fastify's reason phrase; returns the body.
+ */
+async function apiError(res: Response, code: ApiErrorCode): Promise<ApiError> {
+  const status = apiErrorStatus[code]
+  expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({
+    status,
+    type: expect.stringMatching(/^application\/json/),
+  })
+  const body = (await res.json()) as ApiError
+  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message', 'statusCode'])
+  expect(body).toMatchObject({ statusCode: status, error: STATUS_CODES[status], code })
+  expect(body.message).not.toBe('')
+  return body
+}
+
+/** `store` with `method` throwing what `error()` returns, when it returns something. */
+function failing<K extends keyof DocumentStore>(
+  store: DocumentStore,
+  method: K,
+  error: () => Error | undefined,
+): DocumentStore {
+  const original = (store[method] as (...args: unknown[]) => unknown).bind(store)
+  return Object.assign(store, {
+    [method]: async (...args: unknown[]) => {
+      const thrown = error()
+      if (thrown) throw thrown
+      return original(...args)
+    },
+  })
+}
 
 describe('operations endpoints', () => {
   test('/healthz, /readyz and /metrics answer', async () => {
     const s = await server()
-    expect((await fetch(`${s.http}/healthz`)).status).toBe(200)
-    expect(await (await fetch(`${s.http}/readyz`)).json()).toEqual({ status: 'ready' })
+    const health = await fetch(`${s.http}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok' })
+    const ready = await fetch(`${s.http}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready' })
     const metrics = await (await fetch(`${s.http}/metrics`)).text()
     for (const name of [
       'tandem_connections',

@@ -1,6 +1,12 @@
 import * as Y from 'yjs'
 import { describe, expect, test } from 'vitest'
-import { CloseCode, READ_ONLY_REASON, SyncMessageType } from '@tandem/shared'
+import {
+  ApiErrorCode,
+  CloseCode,
+  READ_ONLY_REASON,
+  SyncMessageType,
+  type CreatedDocument,
+} from '@tandem/shared'
 import {
   connect,
   metric,
@@ -14,13 +20,9 @@ import { deniedReasons, syncMessage } from './protocol.js'
 
 const server = useServers({ RATE_MESSAGES_PER_SEC: '100000', RATE_BURST_MESSAGES: '100000' })
 
-interface Created {
-  id: string
-  viewId: string
-}
-async function create(s: TestServer): Promise<Created> {
+async function create(s: TestServer): Promise<CreatedDocument> {
   const res = await fetch(`${s.http}/api/docs`, { method: 'POST' })
-  return (await res.json()) as Created
+  return (await res.json()) as CreatedDocument
 }
 
 describe('view-only links', () => {
@@ -123,7 +125,9 @@ describe('view-only links', () => {
     expect(rotated.id).not.toBe(doc.viewId)
     expect((await closed).code).toBe(CloseCode.forbidden)
     expect(editor.provider.wsconnected).toBe(true)
-    expect((await fetch(`${s.http}/api/docs/${doc.viewId}`)).status).toBe(404)
+    const revoked = await fetch(`${s.http}/api/docs/${doc.viewId}`)
+    expect(revoked.status).toBe(404)
+    expect(await revoked.json()).toMatchObject({ code: ApiErrorCode.notFound })
     const again = rawSocket(`${s.ws}/${doc.viewId}`)
     expect((await again.closed).code).toBe(CloseCode.unknownDocument)
     const newViewer = connect(s.ws, rotated.id)
@@ -133,5 +137,6 @@ describe('view-only links', () => {
       method: 'POST',
     })
     expect(byViewer.status).toBe(403)
+    expect(await byViewer.json()).toMatchObject({ code: ApiErrorCode.forbidden })
   })
 })

@@ -1,82 +1,126 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
+  ApiErrorCode,
   CloseCode,
+  CreateDocumentBody,
+  CreatedDocument,
+  DocumentInfo,
+  DocumentParams,
   Role,
+  RotateLinkParams,
+  RotatedLink,
   documentPath,
   generateDocumentId,
-  isValidDocumentId,
 } from '@tandem/shared'
 import type { AppContext } from '../context.js'
+import { errorResponses, optionalBody } from '../http/api.js'
+import { ApiHttpError } from '../http/errors.js'
+import { StoreErrorCode, isStoreError } from '../storage/errors.js'
 
-/** Sends a JSON error in Fastify's own shape: `{statusCode, error, message}`. */
-export function sendError(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
-  const names: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }
-  const error = names[statusCode] ?? 'Error'
-  return reply.code(statusCode).send({ statusCode, error, message })
-}
+/** Tries with fresh random ids when generated ones collide (128 bits each: practically never). */
+const ID_ATTEMPTS = 3
 
 /**
- * Document REST API. A link token (the `id` in `/d/:id`) maps to an internal document and a role;
- * the internal id never leaves the server, so links can be rotated later.
+ * Document REST API; shapes and error codes are `@tandem/shared`'s api.ts. A link token (the `id`
+ * in `/d/:id`) maps to an internal document and a role; the internal id never leaves the server,
+ * so links can be rotated.
  */
-export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/api/docs', async (_req, reply) => {
-    const docId = generateDocumentId()
-    const editToken = generateDocumentId()
-    const viewToken = generateDocumentId()
-    await ctx.store.createDocument(docId, [
-      { token: editToken, role: 'edit' },
-      { token: viewToken, role: 'view' },
-    ])
-    return reply.code(201).send({
-      id: editToken,
-      url: documentPath(editToken),
-      viewId: viewToken,
-      viewUrl: documentPath(viewToken),
-    })
-  })
+export async function documentRoutes(scope: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>()
+  const { store } = ctx
 
-  app.get<{ Params: { id: string } }>('/api/docs/:id', async (req, reply) => {
-    const { id } = req.params
-    if (!isValidDocumentId(id)) return sendError(reply, 400, 'Malformed document id')
-    const grant = await ctx.store.resolveLink(id)
-    const meta = grant && (await ctx.store.getMeta(grant.docId))
-    if (!grant || !meta) return sendError(reply, 404, 'No such document')
-    // An edit link reveals the view link; a view link reveals nothing more.
-    const links: Partial<Record<Role, string>> = {}
-    if (grant.role === 'edit') {
-      for (const link of await ctx.store.linksOf(grant.docId)) links[link.role] ??= link.token
-    } else {
-      links.view = id
-    }
-    return {
-      id,
-      role: grant.role,
-      links,
-      sizeBytes: meta.sizeBytes,
-      createdAt: new Date(meta.createdAt).toISOString(),
-      updatedAt: new Date(meta.updatedAt).toISOString(),
-    }
-  })
-
-  app.post<{ Params: { id: string; role: string } }>(
-    '/api/docs/:id/links/:role/rotate',
-    async (req, reply) => {
-      const { id, role } = req.params
-      if (!isValidDocumentId(id)) return sendError(reply, 400, 'Malformed document id')
-      if (role !== Role.edit && role !== Role.view) {
-        return sendError(reply, 400, 'Role must be "edit" or "view"')
+  app.post(
+    '/api/docs',
+    {
+      schema: { body: CreateDocumentBody, response: { 201: CreatedDocument, ...errorResponses } },
+      preValidation: optionalBody,
+    },
+    async (_req, reply) => {
+      for (let attempt = 1; ; attempt++) {
+        const docId = generateDocumentId()
+        const editToken = generateDocumentId()
+        const viewToken = generateDocumentId()
+        try {
+          await store.createDocument(docId, [
+            { token: editToken, role: Role.edit },
+            { token: viewToken, role: Role.view },
+          ])
+        } catch (err) {
+          if (isStoreError(err, StoreErrorCode.exists) && attempt < ID_ATTEMPTS) continue
+          throw err
+        }
+        return reply.code(201).send({
+          id: editToken,
+          url: documentPath(editToken),
+          viewId: viewToken,
+          viewUrl: documentPath(viewToken),
+        })
       }
-      const grant = await ctx.store.resolveLink(id)
-      if (!grant) return sendError(reply, 404, 'No such document')
-      if (grant.role !== Role.edit)
-        return sendError(reply, 403, 'Only an edit link can rotate links')
-      const token = generateDocumentId()
-      const revoked = await ctx.store.rotateLink(grant.docId, role, token)
-      // The old link stops working now, for open connections too.
-      const closed = ctx.rooms.closeLinks(grant.docId, revoked, CloseCode.forbidden)
-      req.log.info({ role, closed }, 'link rotated')
-      return { role, id: token, url: documentPath(token) }
     },
   )
+
+  app.get(
+    '/api/docs/:id',
+    { schema: { params: DocumentParams, response: { 200: DocumentInfo, ...errorResponses } } },
+    async (req) => {
+      const { id } = req.params
+      const grant = await store.resolveLink(id)
+      const meta = grant && (await store.getMeta(grant.docId))
+      if (!grant || !meta) throw noDocument()
+      // An edit link reveals the view link; a view link reveals nothing more.
+      const links: DocumentInfo['links'] = {}
+      if (grant.role === Role.edit) {
+        const all = await store.linksOf(grant.docId).catch(noDocumentIfNotFound)
+        for (const link of all) links[link.role] ??= link.token
+      } else {
+        links.view = id
+      }
+      return {
+        id,
+        role: grant.role,
+        links,
+        sizeBytes: meta.sizeBytes,
+        createdAt: new Date(meta.createdAt).toISOString(),
+        updatedAt: new Date(meta.updatedAt).toISOString(),
+      }
+    },
+  )
+
+  app.post(
+    '/api/docs/:id/links/:role/rotate',
+    { schema: { params: RotateLinkParams, response: { 200: RotatedLink, ...errorResponses } } },
+    async (req) => {
+      const { id, role } = req.params
+      const grant = await store.resolveLink(id)
+      if (!grant) throw noDocument()
+      if (grant.role !== Role.edit) {
+        throw new ApiHttpError(ApiErrorCode.forbidden, 'Only an edit link can rotate links')
+      }
+      for (let attempt = 1; ; attempt++) {
+        const token = generateDocumentId()
+        let revoked: string[]
+        try {
+          revoked = await store.rotateLink(grant.docId, role, token)
+        } catch (err) {
+          if (isStoreError(err, StoreErrorCode.exists) && attempt < ID_ATTEMPTS) continue
+          noDocumentIfNotFound(err)
+        }
+        // The old link stops working now, for open connections too.
+        const closed = ctx.rooms.closeLinks(grant.docId, revoked, CloseCode.forbidden)
+        req.log.info({ role, closed }, 'link rotated')
+        return { role, id: token, url: documentPath(token) }
+      }
+    },
+  )
+}
+
+/** The one answer for an unknown, deleted or rotated link: which of those is not said. */
+function noDocument(): ApiHttpError {
+  return new ApiHttpError(ApiErrorCode.notFound, 'No such document')
+}
+
+/** Rethrows a store error, its `not-found` (the document was deleted meanwhile) as the API's 404. */
+function noDocumentIfNotFound(err: unknown): never {
+  throw isStoreError(err, StoreErrorCode.notFound) ? noDocument() : err
 }

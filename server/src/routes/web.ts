@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import type { AppContext } from '../context.js'
 import { redactPath } from '../redact.js'
-import { sendError } from './documents.js'
+import { ApiErrorCode } from '@tandem/shared'
+import { sendError } from '../http/errors.js'
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tandem</title></head>
 <body><main><h1>Tandem</h1><p>The web app is not built yet. Run <code>pnpm build</code> (or
@@ -47,7 +48,8 @@ export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       (req.method === 'GET' || req.method === 'HEAD') &&
       !SERVER_PREFIXES.some((prefix) => url.startsWith(prefix)) &&
       !path.extname(url)
-    if (!isAppRoute) return sendError(reply, 404, `No route ${req.method} ${redactPath(url)}`)
+    if (!isAppRoute)
+      return sendError(reply, ApiErrorCode.noRoute, `No route ${req.method} ${redactPath(url)}`)
     reply.header('Cache-Control', 'no-cache')
     if (built) return reply.type('text/html').sendFile('index.html', { cacheControl: false })
     return reply.type('text/html').send(PLACEHOLDER)
