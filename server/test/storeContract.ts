@@ -134,6 +134,40 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect(loaded.updates).toEqual([])
     })
 
+    test('readSince returns what a reader at a position lacks, with the head', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      const s1 = await store.append('d', bytes(1))
+      const s2 = await store.append('d', bytes(2))
+      const s3 = await store.append('d', bytes(3))
+      const tail = await store.readSince('d', s1)
+      expect(tail.snapshot).toBeUndefined()
+      expect(tail.updates.map((u) => [u.seq, ...u.data])).toEqual([
+        [s2, 2],
+        [s3, 3],
+      ])
+      expect(tail.head).toBe(s3)
+      await store.compact('d', bytes(9), s2)
+      // A reader behind the snapshot gets it; one past it gets only the log after its position.
+      const behind = await store.readSince('d', s1)
+      expect(behind.snapshot?.uptoSeq).toBe(s2)
+      expect(behind.updates.map((u) => u.seq)).toEqual([s3])
+      const ahead = await store.readSince('d', s2)
+      expect(ahead.snapshot).toBeUndefined()
+      expect(ahead.updates.map((u) => u.seq)).toEqual([s3])
+      expect((await store.readSince('d', s3)).updates).toEqual([])
+      expect((await store.load('d')).head).toBe(s3)
+    })
+
+    test('heads reports the last seq of each existing document in one call', async () => {
+      const { store } = await open()
+      await store.createDocument('a', [])
+      await store.createDocument('b', [])
+      const a = await store.append('a', bytes(1))
+      const heads = await store.heads(['a', 'b', 'missing'])
+      expect(Object.fromEntries(heads)).toEqual({ a, b: 0 })
+    })
+
     test('a record failing its checksum is quarantined and the rest still loads', async () => {
       const sut = await open()
       const { store } = sut

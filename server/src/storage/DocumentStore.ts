@@ -8,13 +8,19 @@ export interface StoredUpdate {
   data: Uint8Array
 }
 
-/** What {@link DocumentStore.load} returns: the latest snapshot and the log after it, in order. */
+/**
+ * What {@link DocumentStore.load} and {@link DocumentStore.readSince} return, all from one
+ * consistent read: the snapshot if it is newer than what the caller has, the log after it, in
+ * order, and the head.
+ */
 export interface LoadedDocument {
-  /** The merged state up to and including `uptoSeq`, if the document was ever compacted. */
+  /** The merged state up to and including `uptoSeq`, if newer than the caller's position. */
   snapshot?: { data: Uint8Array; uptoSeq: number }
-  /** Log records newer than the snapshot, ascending by seq. */
+  /** Log records after the snapshot (or after the caller's position), ascending by seq. */
   updates: StoredUpdate[]
-  /** Records that failed their checksum during this load and were moved to quarantine. */
+  /** The last seq handed out for the document (0 for none). */
+  head: number
+  /** Records that failed their checksum during this read and were moved to quarantine. */
   quarantined: number
 }
 
@@ -60,6 +66,16 @@ export interface DocumentStore {
   append(docId: string, update: Uint8Array): Promise<number>
   /** Loads the snapshot and the log after it; bad-checksum records are quarantined, not returned. */
   load(docId: string): Promise<LoadedDocument>
+  /**
+   * What a reader that has applied everything up to `afterSeq` lacks: the snapshot only if its
+   * `uptoSeq` is past `afterSeq`, then the records after both. `load(id)` is `readSince(id, 0)`.
+   */
+  readSince(docId: string, afterSeq: number): Promise<LoadedDocument>
+  /**
+   * The head (last seq handed out) of each of `docIds` that exists, in one read; a missing
+   * document is absent from the map (deleted elsewhere).
+   */
+  heads(docIds: readonly string[]): Promise<Map<string, number>>
   /**
    * In one transaction: stores `snapshot` as the state up to `uptoSeq` and drops covered records.
    * A no-op unless `uptoSeq` is past the stored snapshot's, so a stale compactor changes nothing.

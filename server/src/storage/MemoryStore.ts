@@ -130,14 +130,20 @@ export class MemoryStore implements DocumentStore {
     return doc
   }
 
-  async load(docId: string): Promise<LoadedDocument> {
+  load(docId: string): Promise<LoadedDocument> {
+    return this.readSince(docId, 0)
+  }
+
+  async readSince(docId: string, afterSeq: number): Promise<LoadedDocument> {
     await this.#queue.flush()
     this.#open()
     const doc = this.#docs.get(docId)
-    if (!doc) return { updates: [], quarantined: 0 }
+    if (!doc) return { updates: [], head: 0, quarantined: 0 }
     let quarantined = 0
-    const result: LoadedDocument = { updates: [], quarantined: 0 }
-    if (doc.snapshot) {
+    const result: LoadedDocument = { updates: [], head: doc.lastSeq, quarantined: 0 }
+    let after = afterSeq
+    if (doc.snapshot && doc.snapshot.uptoSeq > afterSeq) {
+      after = doc.snapshot.uptoSeq
       if (checksum(doc.snapshot.data) === doc.snapshot.crc) {
         result.snapshot = { data: doc.snapshot.data.slice(), uptoSeq: doc.snapshot.uptoSeq }
       } else {
@@ -147,6 +153,7 @@ export class MemoryStore implements DocumentStore {
       }
     }
     doc.updates = doc.updates.filter((record) => {
+      if (record.seq <= after) return true
       if (checksum(record.data) === record.crc) {
         result.updates.push({ seq: record.seq, data: record.data.slice() })
         return true
@@ -158,6 +165,17 @@ export class MemoryStore implements DocumentStore {
     result.quarantined = quarantined
     if (quarantined > 0) this.#hooks.onQuarantine?.(quarantined)
     return result
+  }
+
+  async heads(docIds: readonly string[]): Promise<Map<string, number>> {
+    await this.#queue.flush()
+    this.#open()
+    const heads = new Map<string, number>()
+    for (const docId of docIds) {
+      const doc = this.#docs.get(docId)
+      if (doc) heads.set(docId, doc.lastSeq)
+    }
+    return heads
   }
 
   async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {

@@ -86,6 +86,11 @@ export class SqliteStore implements DocumentStore {
       updatesAfter: db.prepare<[string, number], UpdateRow>(
         'SELECT seq, data, crc FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq',
       ),
+      head: db.prepare<[string, string], { seq: number }>(
+        `SELECT max(coalesce((SELECT max(seq) FROM updates WHERE doc_id = ?), 0),
+                    coalesce((SELECT upto_seq FROM snapshots WHERE doc_id = ?), 0)) AS seq`,
+      ),
+      exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM documents WHERE id = ?'),
       ping: db.prepare('SELECT 1'),
     }
     this.#writer = this.#startWriter()
@@ -207,32 +212,44 @@ export class SqliteStore implements DocumentStore {
     return this.#queue.append(docId, update)
   }
 
-  async load(docId: string): Promise<LoadedDocument> {
+  load(docId: string): Promise<LoadedDocument> {
+    return this.readSince(docId, 0)
+  }
+
+  async readSince(docId: string, afterSeq: number): Promise<LoadedDocument> {
     await this.#queue.flush()
     this.#readable()
     let quarantined = 0
-    const result: LoadedDocument = { updates: [], quarantined: 0 }
-    const snap = this.#stmt.snapshot.get(docId)
-    let after = 0
-    if (snap) {
-      after = snap.upto_seq
-      if (checksum(snap.data) === snap.crc) {
-        result.snapshot = { data: toBytes(snap.data), uptoSeq: snap.upto_seq }
-      } else {
-        quarantined += (await this.#request({
-          op: 'quarantineSnapshot',
-          docId,
-          reason: 'checksum mismatch',
-        })) as number
-      }
-    }
+    const result: LoadedDocument = { updates: [], head: 0, quarantined: 0 }
     const bad: number[] = []
-    for (const row of this.#stmt.updatesAfter.iterate(docId, after)) {
-      if (checksum(row.data) === row.crc) {
-        result.updates.push({ seq: row.seq, data: toBytes(row.data) })
-      } else {
-        bad.push(row.seq)
+    let badSnapshot = false
+    // One read transaction: the snapshot, the log and the head from the same state of the file.
+    this.#db.transaction(() => {
+      const snap = this.#stmt.snapshot.get(docId)
+      let after = afterSeq
+      if (snap && snap.upto_seq > afterSeq) {
+        after = snap.upto_seq
+        if (checksum(snap.data) === snap.crc) {
+          result.snapshot = { data: toBytes(snap.data), uptoSeq: snap.upto_seq }
+        } else {
+          badSnapshot = true
+        }
       }
+      for (const row of this.#stmt.updatesAfter.iterate(docId, after)) {
+        if (checksum(row.data) === row.crc) {
+          result.updates.push({ seq: row.seq, data: toBytes(row.data) })
+        } else {
+          bad.push(row.seq)
+        }
+      }
+      result.head = this.#stmt.head.get(docId, docId)?.seq ?? 0
+    })()
+    if (badSnapshot) {
+      quarantined += (await this.#request({
+        op: 'quarantineSnapshot',
+        docId,
+        reason: 'checksum mismatch',
+      })) as number
     }
     if (bad.length > 0) {
       quarantined += (await this.#request({
@@ -245,6 +262,19 @@ export class SqliteStore implements DocumentStore {
     result.quarantined = quarantined
     if (quarantined > 0) this.#hooks.onQuarantine?.(quarantined)
     return result
+  }
+
+  async heads(docIds: readonly string[]): Promise<Map<string, number>> {
+    await this.#queue.flush()
+    this.#readable()
+    const heads = new Map<string, number>()
+    this.#db.transaction(() => {
+      for (const docId of docIds) {
+        if (!this.#stmt.exists.get(docId)) continue
+        heads.set(docId, this.#stmt.head.get(docId, docId)?.seq ?? 0)
+      }
+    })()
+    return heads
   }
 
   async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
