@@ -73,6 +73,8 @@ export async function buildApp(
     compactAfterUpdates: config.compactAfterUpdates,
     maxDocumentBytes: config.maxDocumentBytes,
     maxRooms: config.maxRooms,
+    // Only a shared database has writers this instance does not hear from directly.
+    headsPollMs: config.storage === 'postgres' ? 1_000 : 0,
   })
   const ctx: AppContext = { config, store, rooms, metrics, log: app.log }
   app.decorate('tandem', ctx)

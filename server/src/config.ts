@@ -17,8 +17,15 @@ export interface Config {
   webDir: string
   /** pino level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  /** Storage backend: 'sqlite' (default, durable) or 'memory' (tests, throwaway demos). */
-  storage: 'sqlite' | 'memory'
+  /**
+   * Storage backend: 'sqlite' (default, durable), 'postgres' (DATABASE_URL is set; several
+   * instances can share it) or 'memory' (tests, throwaway demos).
+   */
+  storage: 'sqlite' | 'memory' | 'postgres'
+  /** PostgreSQL connection string (`postgres://…`) when several instances share one database. */
+  databaseUrl: string | undefined
+  /** Redis connection string (`redis://…`) for fan-out between instances; optional. */
+  redisUrl: string | undefined
   /** When true, any well-formed unknown id creates its document on first connect. */
   allowCreateOnConnect: boolean
   /** Largest accepted WebSocket message, in bytes. */
@@ -116,6 +123,36 @@ function trustProxy(env: Env): boolean | number | string[] {
   return list
 }
 
+function url(env: Env, name: string, schemes: readonly string[]): string | undefined {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${schemes.join(' or ')}://…)`)
+  }
+  if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
+    throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}`)
+  }
+  return raw
+}
+
+function storage(env: Env, databaseUrl: string | undefined): Config['storage'] {
+  const chosen = oneOf(env, 'STORAGE', ['sqlite', 'memory', 'postgres'] as const, 'sqlite')
+  const explicit = env.STORAGE?.trim()
+  if (databaseUrl === undefined) {
+    if (chosen === 'postgres') throw new ConfigError('STORAGE=postgres needs DATABASE_URL')
+    return chosen
+  }
+  if (explicit && chosen !== 'postgres') {
+    throw new ConfigError(
+      `DATABASE_URL selects PostgreSQL; it cannot be used with STORAGE=${chosen}`,
+    )
+  }
+  return 'postgres'
+}
+
 /** Reads and validates the environment; throws {@link ConfigError} with a clear message. */
 export function loadConfig(env: Env = process.env): Config {
   const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', Limits.maxDocumentBytes, 1024, 512 * MIB)
@@ -132,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     )
   }
   const dataDir = env.DATA_DIR?.trim()
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres', 'postgresql'])
   const origins = (env.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/$/, ''))
@@ -156,7 +194,9 @@ export function loadConfig(env: Env = process.env): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       'info',
     ),
-    storage: oneOf(env, 'STORAGE', ['sqlite', 'memory'] as const, 'sqlite'),
+    storage: storage(env, databaseUrl),
+    databaseUrl,
+    redisUrl: url(env, 'REDIS_URL', ['redis', 'rediss']),
     allowCreateOnConnect: bool(env, 'ALLOW_CREATE_ON_CONNECT', false),
     maxMessageBytes,
     maxDocumentBytes,

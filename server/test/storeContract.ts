@@ -181,6 +181,16 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect((await store.load('d')).quarantined).toBe(0)
     })
 
+    test("a quarantined record's seq is never handed out again", async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      await store.append('d', bytes(1))
+      const last = await store.append('d', bytes(2))
+      await store.quarantine('d', last, 'failed to apply')
+      expect(await store.append('d', bytes(3))).toBeGreaterThan(last)
+      expect((await store.load('d')).head).toBeGreaterThan(last)
+    })
+
     test('a record can be moved aside explicitly', async () => {
       const { store } = await open()
       await store.createDocument('d', [])

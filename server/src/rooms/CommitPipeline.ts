@@ -6,16 +6,12 @@ import {
   encodePermissionDenied,
 } from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
-import type { CommittedUpdate } from '../fanout/FanOut.js'
 import type { DocumentStore } from '../storage/DocumentStore.js'
 import type { EngineHooks } from './hooks.js'
 import type { LogPosition } from './LogPosition.js'
 import type { Relay } from './Relay.js'
 import type { Session } from './Session.js'
 import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
-
-/** Origin of updates that other instances committed (so presence and relays can tell). */
-export const REMOTE_ORIGIN = Symbol('tandem.remote')
 
 /** What the pipeline needs from its room. */
 export interface PipelineHost {
@@ -119,6 +115,11 @@ export class CommitPipeline {
 
   #committed(session: Session, update: Uint8Array, seq: number, n: number): void {
     if (!this.host.applying) return
+    if (this.position.has(seq)) {
+      // Already read back from the store (another instance's news came first): only acknowledge.
+      session.sendAck(session.acks?.settled(n))
+      return
+    }
     try {
       Y.applyUpdate(this.host.doc, update, session)
     } catch (err) {
@@ -130,26 +131,6 @@ export class CommitPipeline {
     // The saved-ack leaves first; the relays follow once every update of this commit is applied.
     session.sendAck(session.acks?.settled(n))
     this.relay.committed(session, update, seq)
-  }
-
-  /**
-   * Applies updates another instance committed (already validated and stored there), skipping
-   * any this room has, and relays them to everyone here.
-   */
-  applyRemote(updates: readonly CommittedUpdate[]): void {
-    if (!this.host.applying) return
-    for (const { seq, data } of updates) {
-      if (this.position.has(seq)) continue
-      try {
-        Y.applyUpdate(this.host.doc, data, REMOTE_ORIGIN)
-      } catch (err) {
-        this.host.poisoned(undefined, seq, err, data)
-        return
-      }
-      this.position.sizeBytes += data.byteLength
-      this.position.applied(seq, data.byteLength)
-      this.relay.committed(undefined, data, seq)
-    }
   }
 
   #writeDone(): void {

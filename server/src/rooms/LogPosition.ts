@@ -48,6 +48,22 @@ export class LogPosition {
     if (above?.size === 0) this.#above = undefined
   }
 
+  /** True while some applied record is above the contiguous mark (a record in between is missing). */
+  get hasGap(): boolean {
+    return this.#above !== undefined
+  }
+
+  /** Everything up to `seq` is in the document (a snapshot covering it was applied). */
+  coveredUpTo(seq: number): void {
+    if (seq <= this.appliedSeq) return
+    this.fullState = undefined
+    this.appliedSeq = seq
+    const above = this.#above
+    if (above) for (const s of above) if (s <= seq) above.delete(s)
+    while (above?.delete(this.appliedSeq + 1)) this.appliedSeq++
+    if (above?.size === 0) this.#above = undefined
+  }
+
   /** A compaction stored `snapshotBytes` covering `records` records of `bytes`. */
   compacted(snapshotBytes: number, records: number, bytes: number): void {
     this.recordsSinceSnapshot -= records

@@ -9,15 +9,17 @@ import {
   type Message,
 } from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
-import type { FanOut, FanOutEvent, FanOutSubscriber } from '../fanout/FanOut.js'
+import type { FanOut, FanOutEvent, FanOutSubscriber, Subscription } from '../fanout/FanOut.js'
 import type { DocumentStore } from '../storage/DocumentStore.js'
-import { CommitPipeline, REMOTE_ORIGIN, type PipelineHost } from './CommitPipeline.js'
+import { CommitPipeline, type PipelineHost } from './CommitPipeline.js'
 import { Compactor } from './Compactor.js'
 import type { EngineHooks } from './hooks.js'
 import { loadDocument } from './loadDocument.js'
 import { LogPosition } from './LogPosition.js'
 import { PresenceGuard } from './PresenceGuard.js'
 import { Relay, type RelayHost } from './Relay.js'
+import { RemoteCommits, REMOTE_ORIGIN } from './RemoteCommits.js'
+import { RemotePresence } from './RemotePresence.js'
 import type { Session, SessionHost } from './Session.js'
 
 /** What a room needs from its manager. */
@@ -53,9 +55,11 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
   readonly #relay: Relay
   readonly #pipeline: CommitPipeline
   readonly #compactor: Compactor
-  readonly #unsubscribe: () => void
+  readonly #remote: RemoteCommits
+  readonly #remotePresence: RemotePresence
+  readonly #subscription: Subscription
   /** Events from other instances that arrived while loading; applied once loaded. */
-  #early: FanOutEvent[] | undefined = []
+  #early: [FanOutEvent, string][] | undefined = []
 
   constructor(
     readonly docId: string,
@@ -77,10 +81,12 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
       ctx.log,
       ctx.compactAfterUpdates,
     )
+    this.#remote = new RemoteCommits(this, this.#position, this.#relay, ctx.store, ctx.log)
+    this.#remotePresence = new RemotePresence(docId, this.awareness, ctx.fanout)
     this.awareness.on('update', this.#onAwarenessUpdate)
-    // Subscribed before loading, so nothing committed elsewhere falls between the read and now.
-    this.#unsubscribe = ctx.fanout.subscribe(docId, this)
-    this.loaded = before.then(() => this.#load())
+    // Subscribed before reading the store, so nothing committed elsewhere falls in between.
+    this.#subscription = ctx.fanout.subscribe(docId, this)
+    this.loaded = before.then(() => this.#subscription.ready).then(() => this.#load())
   }
 
   get applying(): boolean {
@@ -106,7 +112,8 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     // What the read already covered is skipped by seq; presence simply applies again.
     const early = this.#early ?? []
     this.#early = undefined
-    for (const event of early) this.receive(event)
+    for (const [event, from] of early) this.receive(event, from)
+    this.ctx.fanout.publish(this.docId, { kind: 'awareness-query' })
     for (const session of [...this.sessions]) this.#start(session)
   }
 
@@ -182,18 +189,21 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
   }
 
   /** An event from another instance. */
-  receive(event: FanOutEvent): void {
+  receive(event: FanOutEvent, from: string): void {
     if (this.state === 'loading') {
-      this.#early?.push(event)
+      this.#early?.push([event, from])
       return
     }
     if (this.state !== 'ready') return
     switch (event.kind) {
       case 'updates':
-        this.#pipeline.applyRemote(event.updates)
+        this.#remote.received(event.updates)
         return
       case 'awareness':
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, event.update, REMOTE_ORIGIN)
+        this.#remotePresence.received(event.update, from)
+        return
+      case 'awareness-query':
+        this.#remotePresence.answerQuery()
         return
       case 'links-revoked':
         this.closeLinks(event.tokens, CloseCode.forbidden)
@@ -202,6 +212,15 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
         for (const session of [...this.sessions]) session.close(CloseCode.unknownDocument)
         return
     }
+  }
+
+  instanceGone(instance: string): void {
+    if (this.state === 'ready') this.#remotePresence.gone(instance)
+  }
+
+  /** The store is ahead of this room (the heads poll saw `head`): read what was missed. */
+  behind(head: number): void {
+    if (this.state === 'ready' && head > this.#remote.appliedSeq) this.#remote.catchUp()
   }
 
   /** Closes every session that came in through one of `tokens`; returns how many. */
@@ -254,7 +273,8 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
 
   /** Flushes and compacts, then releases memory. Sessions must already be gone or closing. */
   async unload(): Promise<void> {
-    this.#unsubscribe()
+    this.#subscription.close()
+    this.#remote.stop()
     await this.drainWrites()
     await this.#compactor.idle()
     // A failed room's document is not trusted: what is stored stays as it is.
@@ -276,6 +296,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     const changed = [...added, ...updated, ...removed]
     if (changed.length === 0) return
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
-    this.#relay.awareness(update, origin !== REMOTE_ORIGIN)
+    // Published to other instances only when it is news from here (not their own, not a timeout).
+    this.#relay.awareness(update, origin !== REMOTE_ORIGIN && origin !== 'timeout')
   }
 }

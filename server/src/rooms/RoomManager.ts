@@ -18,6 +18,11 @@ export interface RoomManagerOptions {
   maxDocumentBytes: number
   /** Rooms allowed in memory at once; joins that would load one more are refused with 1013. */
   maxRooms: number
+  /**
+   * How often to compare loaded rooms with the store's heads when other instances write to the
+   * same store, in milliseconds (a quarter of it while the fan-out is unhealthy); 0 turns it off.
+   */
+  headsPollMs?: number
 }
 
 /**
@@ -30,8 +35,44 @@ export class RoomManager {
   /** Unloads in progress, so a re-join waits for the final compaction before loading. */
   readonly #unloading = new Map<string, Promise<void>>()
   #accepting = true
+  #pollTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly options: RoomManagerOptions) {}
+  constructor(private readonly options: RoomManagerOptions) {
+    if (options.headsPollMs) this.#schedulePoll()
+  }
+
+  /**
+   * Catches what fan-out lost: a lost last message, or everything while the broker is down. One
+   * indexed read for all loaded rooms; a room behind its head reads the rest from the store, and a
+   * document that is gone (deleted elsewhere) closes its connections.
+   */
+  #schedulePoll(): void {
+    const every = this.options.headsPollMs ?? 0
+    const delay = this.options.fanout.healthy ? every : Math.max(50, Math.floor(every / 4))
+    this.#pollTimer = setTimeout(() => {
+      void this.#pollHeads().finally(() => {
+        if (this.#accepting) this.#schedulePoll()
+      })
+    }, delay)
+    this.#pollTimer.unref()
+  }
+
+  async #pollHeads(): Promise<void> {
+    const rooms = [...this.#rooms.values()].filter((room) => room.state === 'ready')
+    if (rooms.length === 0) return
+    let heads: Map<string, number>
+    try {
+      heads = await this.options.store.heads(rooms.map((room) => room.docId))
+    } catch (err) {
+      this.options.log.debug({ err }, 'polling document heads failed')
+      return
+    }
+    for (const room of rooms) {
+      const head = heads.get(room.docId)
+      if (head === undefined) room.receive({ kind: 'deleted' }, 'store')
+      else room.behind(head)
+    }
+  }
 
   /**
    * Closes every connection that came in through one of `tokens` (a rotated link), here and on
@@ -132,6 +173,7 @@ export class RoomManager {
    */
   async shutdown(): Promise<void> {
     this.#accepting = false
+    clearTimeout(this.#pollTimer)
     for (const timer of this.#idleTimers.values()) clearTimeout(timer)
     this.#idleTimers.clear()
     const rooms = [...this.#rooms.values()]

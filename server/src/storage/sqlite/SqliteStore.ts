@@ -7,6 +7,7 @@ import {
 import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
 import { checksum } from '../checksum.js'
+import { HEAD_SEQ_SQL } from './queries.js'
 import type {
   DocumentMeta,
   DocumentStore,
@@ -86,10 +87,7 @@ export class SqliteStore implements DocumentStore {
       updatesAfter: db.prepare<[string, number], UpdateRow>(
         'SELECT seq, data, crc FROM updates WHERE doc_id = ? AND seq > ? ORDER BY seq',
       ),
-      head: db.prepare<[string, string], { seq: number }>(
-        `SELECT max(coalesce((SELECT max(seq) FROM updates WHERE doc_id = ?), 0),
-                    coalesce((SELECT upto_seq FROM snapshots WHERE doc_id = ?), 0)) AS seq`,
-      ),
+      head: db.prepare<[{ docId: string }], { seq: number }>(HEAD_SEQ_SQL),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM documents WHERE id = ?'),
       ping: db.prepare('SELECT 1'),
     }
@@ -242,7 +240,7 @@ export class SqliteStore implements DocumentStore {
           bad.push(row.seq)
         }
       }
-      result.head = this.#stmt.head.get(docId, docId)?.seq ?? 0
+      result.head = this.#stmt.head.get({ docId })?.seq ?? 0
     })()
     if (badSnapshot) {
       quarantined += (await this.#request({
@@ -271,7 +269,7 @@ export class SqliteStore implements DocumentStore {
     this.#db.transaction(() => {
       for (const docId of docIds) {
         if (!this.#stmt.exists.get(docId)) continue
-        heads.set(docId, this.#stmt.head.get(docId, docId)?.seq ?? 0)
+        heads.set(docId, this.#stmt.head.get({ docId })?.seq ?? 0)
       }
     })()
     return heads

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
 import { checksum } from '../checksum.js'
+import { HEAD_SEQ_SQL } from './queries.js'
 import { StoreError, StoreErrorCode } from '../errors.js'
 
 /** One append of a batch. */
@@ -30,10 +31,7 @@ export class SqliteWrites {
         'SELECT 1 AS one FROM documents WHERE id = ?',
       ),
       deleteLinksOfRole: db.prepare('DELETE FROM links WHERE doc_id = ? AND role = ?'),
-      lastSeq: db.prepare<[string, string], { seq: number }>(
-        `SELECT max(coalesce((SELECT max(seq) FROM updates WHERE doc_id = ?), 0),
-                    coalesce((SELECT upto_seq FROM snapshots WHERE doc_id = ?), 0)) AS seq`,
-      ),
+      lastSeq: db.prepare<[{ docId: string }], { seq: number }>(HEAD_SEQ_SQL),
       insertUpdate: db.prepare('INSERT INTO updates (doc_id, seq, data, crc) VALUES (?, ?, ?, ?)'),
       touchDoc: db.prepare(
         'UPDATE documents SET updated_at = ?, size_bytes = size_bytes + ? WHERE id = ?',
@@ -95,7 +93,7 @@ export class SqliteWrites {
       const added = new Map<string, number>()
       for (const item of batch) {
         let seq = last.get(item.docId)
-        if (seq === undefined) seq = this.#stmt.lastSeq.get(item.docId, item.docId)?.seq ?? 0
+        if (seq === undefined) seq = this.#stmt.lastSeq.get({ docId: item.docId })?.seq ?? 0
         seq += 1
         last.set(item.docId, seq)
         this.#stmt.insertUpdate.run(item.docId, seq, item.data, checksum(item.data))
