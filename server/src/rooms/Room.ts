@@ -1,9 +1,7 @@
 import * as Y from 'yjs'
-import * as awarenessProtocol from 'y-protocols/awareness'
 import {
   CloseCode,
   decodeMessage,
-  encodeAwareness,
   encodeSyncStep1,
   encodeSyncStep2,
   type Message,
@@ -16,10 +14,9 @@ import { Compactor } from './Compactor.js'
 import type { EngineHooks } from './hooks.js'
 import { loadDocument } from './loadDocument.js'
 import { LogPosition } from './LogPosition.js'
-import { PresenceGuard } from './PresenceGuard.js'
 import { Relay, type RelayHost } from './Relay.js'
-import { RemoteCommits, REMOTE_ORIGIN } from './RemoteCommits.js'
-import { RemotePresence } from './RemotePresence.js'
+import { RemoteCommits } from './RemoteCommits.js'
+import { RoomPresence } from './RoomPresence.js'
 import type { Session, SessionHost } from './Session.js'
 
 /** What a room needs from its manager. */
@@ -45,18 +42,16 @@ export type RoomState = 'loading' | 'ready' | 'failed' | 'closed'
  */
 export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscriber {
   readonly doc = new Y.Doc({ gc: true })
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
   readonly sessions = new Set<Session>()
   state: RoomState = 'loading'
   /** Resolves when loading finished, successfully or not. */
   readonly loaded: Promise<void>
   readonly #position = new LogPosition()
-  readonly #presence: PresenceGuard
+  readonly #presence: RoomPresence
   readonly #relay: Relay
   readonly #pipeline: CommitPipeline
   readonly #compactor: Compactor
   readonly #remote: RemoteCommits
-  readonly #remotePresence: RemotePresence
   readonly #subscription: Subscription
   /** Events from other instances that arrived while loading; applied once loaded. */
   #early: [FanOutEvent, string][] | undefined = []
@@ -67,10 +62,8 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     /** Resolves when any earlier instance of this document finished unloading. */
     before: Promise<void> = Promise.resolve(),
   ) {
-    // The server has no presence of its own.
-    this.awareness.setLocalState(null)
-    this.#presence = new PresenceGuard(ctx.hooks)
     this.#relay = new Relay(this, ctx.hooks, ctx.fanout)
+    this.#presence = new RoomPresence(docId, this.doc, ctx.hooks, this.#relay, ctx.fanout)
     this.#pipeline = new CommitPipeline(this, this.#position, this.#relay, ctx)
     this.#compactor = new Compactor(
       docId,
@@ -82,8 +75,6 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
       ctx.compactAfterUpdates,
     )
     this.#remote = new RemoteCommits(this, this.#position, this.#relay, ctx.store, ctx.log)
-    this.#remotePresence = new RemotePresence(docId, this.awareness, ctx.fanout)
-    this.awareness.on('update', this.#onAwarenessUpdate)
     // Subscribed before reading the store, so nothing committed elsewhere falls in between.
     this.#subscription = ctx.fanout.subscribe(docId, this)
     this.loaded = before.then(() => this.#subscription.ready).then(() => this.#load())
@@ -132,15 +123,14 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     if (session.state !== 'waiting') return
     // Sync step 1: ask the client for what the server lacks (e.g. edits made offline).
     session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    const states = this.awareness.getStates()
-    if (states.size > 0) session.send(this.#awarenessMessage([...states.keys()]))
+    const everyone = this.#presence.everyone()
+    if (everyone) session.send(everyone)
     session.open()
   }
 
   removeSession(session: Session): void {
     if (!this.sessions.delete(session)) return
-    const owned = this.#presence.release(session)
-    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null)
+    this.#presence.left(session)
     if (this.sessions.size === 0) this.ctx.onEmpty(this)
   }
 
@@ -173,13 +163,11 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
       case 'sync-update':
         this.#pipeline.submit(session, message.update)
         return
-      case 'awareness': {
-        const update = this.#presence.vet(session, message.update)
-        if (update) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session)
+      case 'awareness':
+        this.#presence.fromSession(session, message.update)
         return
-      }
       case 'query-awareness':
-        session.send(this.#awarenessMessage([...this.awareness.getStates().keys()]))
+        session.send(this.#presence.everyone(true) as Uint8Array)
         return
       case 'permission-denied':
       case 'saved':
@@ -200,10 +188,10 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
         this.#remote.received(event.updates)
         return
       case 'awareness':
-        this.#remotePresence.received(event.update, from)
+        this.#presence.fromInstance(event.update, from)
         return
       case 'awareness-query':
-        this.#remotePresence.answerQuery()
+        this.#presence.answerQuery()
         return
       case 'links-revoked':
         this.closeLinks(event.tokens, CloseCode.forbidden)
@@ -215,7 +203,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
   }
 
   instanceGone(instance: string): void {
-    if (this.state === 'ready') this.#remotePresence.gone(instance)
+    if (this.state === 'ready') this.#presence.instanceGone(instance)
   }
 
   /** The store is ahead of this room (the heads poll saw `head`): read what was missed. */
@@ -280,23 +268,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     // A failed room's document is not trusted: what is stored stays as it is.
     await this.compact()
     this.state = 'closed'
-    this.awareness.off('update', this.#onAwarenessUpdate)
-    this.awareness.destroy()
+    this.#presence.destroy()
     this.doc.destroy()
-  }
-
-  #awarenessMessage(clients: number[]): Uint8Array {
-    return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients))
-  }
-
-  #onAwarenessUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const changed = [...added, ...updated, ...removed]
-    if (changed.length === 0) return
-    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
-    // Published to other instances only when it is news from here (not their own, not a timeout).
-    this.#relay.awareness(update, origin !== REMOTE_ORIGIN && origin !== 'timeout')
   }
 }
