@@ -122,7 +122,9 @@ export class Metrics implements EngineHooks, TransportHooks {
   }
 
   constructor() {
-    client.collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
+    // Under their standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …),
+    // which the usual Node.js dashboards and alerts expect.
+    client.collectDefaultMetrics({ register: this.registry })
   }
 
   sessions(delta: 1 | -1): void {

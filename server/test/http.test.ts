@@ -278,6 +278,24 @@ describe('operations endpoints', () => {
       expect(metrics).toContain(name)
     }
   })
+
+  test('/metrics carries the process and runtime metrics dashboards expect, by their usual names', async () => {
+    const s = await server()
+    const metrics = await (await fetch(`${s.http}/metrics`)).text()
+    const value = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((line) => line.startsWith(`${name} `))
+          ?.split(' ')[1],
+      )
+    expect(value('process_cpu_seconds_total')).toBeGreaterThan(0)
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024)
+    expect(value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0)
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
+    expect(metrics).toContain('# TYPE nodejs_gc_duration_seconds histogram')
+    expect(metrics).toContain('# TYPE nodejs_eventloop_lag_p99_seconds gauge')
+  })
 })
 
 describe('web app', () => {
