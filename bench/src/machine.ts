@@ -2,57 +2,9 @@
  * The machine around the bench: how busy it is (from /proc/stat) and how much CPU the generator
  * itself uses, so every run can say how much of the machine other work took.
  */
-import { readFileSync, readdirSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { CLOCK_TICKS_PER_SECOND, machineCpu, processCpuTicks } from '@tandem/testkit'
 import { delay, nowMs } from './clock.js'
-
-const clockTicks = 100
-
-/**
- * CPU time of the whole machine so far, in seconds: busy (all but idle and iowait), process time
- * (user + nice + system: what processes are charged with), interrupt time (irq + softirq, where
- * loopback networking of the bench's own traffic mostly lands) and total.
- */
-export function machineCpu(): {
-  busySeconds: number
-  processSeconds: number
-  irqSeconds: number
-  totalSeconds: number
-} {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? ''
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number)
-  const at = (i: number): number => f[i] ?? 0
-  const total = f.reduce((a, b) => a + b, 0)
-  return {
-    busySeconds: (total - at(3) - at(4)) / clockTicks,
-    processSeconds: (at(0) + at(1) + at(2)) / clockTicks,
-    irqSeconds: (at(5) + at(6)) / clockTicks,
-    totalSeconds: total / clockTicks,
-  }
-}
-
-/** CPU ticks of every process now: pid → { comm, ticks, kernelThread }. */
-function processTicks(): Map<number, { comm: string; ticks: number; kernel: boolean }> {
-  const out = new Map<number, { comm: string; ticks: number; kernel: boolean }>()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const comm = stat.slice(stat.indexOf('(') + 1, close)
-      const f = stat.slice(close + 2).split(' ')
-      // Kernel threads are children of kthreadd (pid 2).
-      out.set(Number(name), {
-        comm,
-        ticks: Number(f[11]) + Number(f[12]),
-        kernel: f[1] === '2',
-      })
-    } catch {
-      // the process ended between listing and reading
-    }
-  }
-  return out
-}
 
 /** CPU seconds used by this process (all generator threads) so far. */
 export function generatorCpuSeconds(): number {
@@ -63,7 +15,7 @@ export function generatorCpuSeconds(): number {
 /** A window over which to attribute the machine's CPU: server, generator, everything else. */
 export class CpuWindow {
   private readonly machine0 = machineCpu()
-  private readonly procs0 = processTicks()
+  private readonly procs0 = processCpuTicks()
   private readonly gen0 = generatorCpuSeconds()
   private readonly t0 = nowMs()
 
@@ -84,7 +36,7 @@ export class CpuWindow {
     topOthers: string
   } {
     const m = machineCpu()
-    const procs = processTicks()
+    const procs = processCpuTicks()
     const gen = generatorCpuSeconds() - this.gen0
     const capacity = ((nowMs() - this.t0) / 1000) * cpus().length
     let kernelTicks = 0
@@ -100,7 +52,7 @@ export class CpuWindow {
         byComm.set(p.comm, (byComm.get(p.comm) ?? 0) + d)
       }
     }
-    const pct = (ticks: number): number => (100 * ticks) / clockTicks / capacity
+    const pct = (ticks: number): number => (100 * ticks) / CLOCK_TICKS_PER_SECOND / capacity
     const topOthers = [...byComm.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)

@@ -1,20 +1,29 @@
 /**
- * Servers under test as child processes: started by the bench, watched through /proc by pid, and
- * stopped by that pid only (SIGTERM, then SIGKILL after a deadline).
+ * Servers under test as child processes, launched through the test kit: watched through /proc by
+ * pid, and stopped by that pid only (SIGTERM, then SIGKILL after a deadline).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { get as httpGet } from 'node:http'
-import { createServer } from 'node:net'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import {
+  ServerProcess,
+  cpuSeconds,
+  freePort,
+  memory,
+  repoRoot as kitRepoRoot,
+  resetPeakRss,
+  serverMain,
+  startTandem,
+  threadCpuSeconds,
+} from '@tandem/testkit'
 import { ServerKind, type Target } from './wire.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-/** Repository root (bench/dist/ → ../..). */
-export const repoRoot = resolve(here, '..', '..')
-let tandemMain = join(repoRoot, 'server', 'dist', 'main.js')
+/** Repository root. */
+export const repoRoot = kitRepoRoot
+let tandemMain = serverMain
 
 /** Runs another Tandem build (e.g. a candidate fix) instead of server/dist/main.js. */
 export function useTandemMain(path: string): void {
@@ -33,14 +42,13 @@ export const tandemRaisedLimits: Record<string, string> = {
 }
 
 /**
- * Environment for Tandem: its normal limits, plus whatever `tandemRaisedLimits` lists. The port is
- * chosen by the bench: at LOG_LEVEL=warn Tandem does not print its (info-level) listening line.
+ * Environment for Tandem: its normal limits, plus whatever `tandemRaisedLimits` lists. LOG_LEVEL
+ * is warn so logging costs the server nothing under load. The port is chosen by the bench and
+ * readiness is /readyz: `--tandem-main` may run a build from before 4e25d8a, which at warn does
+ * not print its (info-level) listening line.
  */
-function tandemEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
+function tandemEnv(dataDir: string): Record<string, string> {
   return {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     ALLOW_CREATE_ON_CONNECT: '1',
@@ -69,27 +77,6 @@ export interface StartOptions {
   dataDir?: string
   /** Directory for `node --cpu-prof` output; no profiling when absent. */
   cpuProfDir?: string
-}
-
-/** CPU time of a process so far, in seconds (user + system, from /proc/<pid>/stat). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12])
-  return ticks / clockTicks
-}
-// Linux's USER_HZ is 100 on every mainstream architecture; /proc reports in those ticks.
-const clockTicks = 100
-
-/** Resident set size now and at its peak, in bytes (VmRSS, VmHWM). */
-export function memory(pid: number): { rssBytes: number; peakRssBytes: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (name: string): number => {
-    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)
-    return m ? Number(m[1]) * 1024 : 0
-  }
-  return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') }
 }
 
 /**
@@ -121,32 +108,24 @@ export function histogramQuantile(
 /** One running server process. */
 export class RunningServer {
   readonly target: Target
-  private exited = false
-  private readonly exitPromise: Promise<void>
   private peakPolled = 0
   private poller: NodeJS.Timeout | undefined
 
   constructor(
     readonly kind: ServerKind,
-    private readonly child: ChildProcess,
-    readonly pid: number,
-    port: number,
+    private readonly server: ServerProcess,
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
-    private readonly stderrTail: string[],
   ) {
-    this.target = { kind, port }
-    this.exitPromise = new Promise((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) res()
-      else child.once('exit', () => res())
-    })
-    void this.exitPromise.then(() => {
-      this.exited = true
-    })
+    this.target = { kind, port: server.port }
+  }
+
+  get pid(): number {
+    return this.server.pid
   }
 
   get alive(): boolean {
-    return !this.exited
+    return this.server.alive
   }
 
   cpuSeconds(): number {
@@ -162,20 +141,7 @@ export class RunningServer {
    * helpers, libuv pool, worker threads such as Tandem's storage thread), from /proc/<pid>/task.
    */
   threadCpuSeconds(): { main: number; other: number } {
-    let main = 0
-    let other = 0
-    for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8')
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        const s = (Number(f[11]) + Number(f[12])) / clockTicks
-        if (Number(tid) === this.pid) main += s
-        else other += s
-      } catch {
-        // thread ended
-      }
-    }
-    return { main, other }
+    return threadCpuSeconds(this.pid)
   }
 
   /**
@@ -183,12 +149,7 @@ export class RunningServer {
    * follows; returns false where the kernel refuses, and callers fall back to polling.
    */
   resetPeakRss(): boolean {
-    try {
-      writeFileSync(`/proc/${this.pid}/clear_refs`, '5')
-      return true
-    } catch {
-      return false
-    }
+    return resetPeakRss(this.pid)
   }
 
   /** Starts polling VmRSS every `intervalMs` (a fallback when VmHWM cannot be reset). */
@@ -196,7 +157,7 @@ export class RunningServer {
     this.stopRssPolling()
     this.peakPolled = 0
     const poll = (): void => {
-      if (this.exited) return
+      if (!this.alive) return
       try {
         this.peakPolled = Math.max(this.peakPolled, this.memory().rssBytes)
       } catch {
@@ -251,24 +212,15 @@ export class RunningServer {
     return out
   }
 
-  /** Last lines the server wrote to stderr (for error reports). */
+  /** Last lines the server wrote (stdout and stderr), for error reports. */
   stderr(): string {
-    return this.stderrTail.join('\n')
+    return this.server.output()
   }
 
   /** Stops this process by its pid: SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopRssPolling()
-    if (!this.exited) {
-      process.kill(this.pid, 'SIGTERM')
-      const timer = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), graceMs))
-      if ((await Promise.race([this.exitPromise, timer])) === 'timeout' && !this.exited) {
-        process.kill(this.pid, 'SIGKILL')
-        await this.exitPromise
-      }
-    }
-    this.child.stdout?.destroy()
-    this.child.stderr?.destroy()
+    await this.server.stop(graceMs)
   }
 
   /** Removes the data directory if the bench created it. */
@@ -277,65 +229,28 @@ export class RunningServer {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((res, rej) => {
-    srv.once('error', rej)
-    srv.listen(0, '127.0.0.1', () => res())
-  })
-  const address = srv.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  await new Promise<void>((res) => srv.close(() => res()))
-  return port
-}
-
-/** Resolves once GET /readyz answers 200, polling every 50 ms until the deadline. */
-async function waitReady(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error('exited before ready')
-    const ok = await new Promise<boolean>((res) => {
-      const req = httpGet({ host: '127.0.0.1', port, path: '/readyz', timeout: 1000 }, (r) => {
-        r.resume()
-        res(r.statusCode === 200)
-      })
-      req.on('error', () => res(false))
-      req.on('timeout', () => {
-        req.destroy()
-        res(false)
-      })
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`not ready within ${timeoutMs} ms`)
-}
-
-function commandFor(
-  kind: ServerKind,
-  dataDir: string,
-  port: number,
-): { args: string[]; env: NodeJS.ProcessEnv } {
+/** The script and arguments of a peer server (not Tandem). */
+function peerCommand(kind: ServerKind, dataDir: string): { script: string; args: string[] } {
   const peers = join(here, 'peers')
   switch (kind) {
-    case ServerKind.tandem:
-      return { args: [tandemMain], env: tandemEnv(dataDir, port) }
     case ServerKind.yws:
-      return { args: [join(peers, 'yWebsocketServer.js')], env: { ...process.env } }
+      return { script: join(peers, 'yWebsocketServer.js'), args: [] }
     case ServerKind.hocuspocus:
-      return { args: [join(peers, 'hocuspocusServer.js')], env: { ...process.env } }
+      return { script: join(peers, 'hocuspocusServer.js'), args: [] }
     case ServerKind.hocuspocusSqlite:
       return {
-        args: [join(peers, 'hocuspocusServer.js'), '--sqlite', join(dataDir, 'hocuspocus.sqlite')],
-        env: { ...process.env },
+        script: join(peers, 'hocuspocusServer.js'),
+        args: ['--sqlite', join(dataDir, 'hocuspocus.sqlite')],
       }
+    case ServerKind.tandem:
+      throw new Error('Tandem is started by startTandem')
   }
 }
 
 /**
- * Starts a server and resolves once it has logged a JSON line with `"msg"` containing
- * "listening" and a numeric `"port"` (Tandem's pino line and the peers' scripts both do).
+ * Starts a server and resolves once it is ready: Tandem on a port the bench chose, once /readyz
+ * answers 200; a peer once it has logged a JSON line with `"msg"` containing "listening" and a
+ * numeric `"port"` (the peers' scripts do).
  */
 export async function startServer(
   kind: ServerKind,
@@ -343,72 +258,28 @@ export async function startServer(
 ): Promise<RunningServer> {
   const ownsDataDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tandem-bench-${kind}-`))
-  const chosenPort = kind === ServerKind.tandem ? await freePort() : 0
-  const { args, env } = commandFor(kind, dataDir, chosenPort)
-  const nodeArgs = options.cpuProfDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, ...args]
-    : args
-  const child = spawn(process.execPath, nodeArgs, {
-    env,
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const pid = child.pid
-  if (pid === undefined) throw new Error(`could not start ${kind}`)
-  const stderrTail: string[] = []
-  child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (chunk: string) => {
-    stderrTail.push(...chunk.split('\n').filter(Boolean))
-    if (stderrTail.length > 40) stderrTail.splice(0, stderrTail.length - 40)
-  })
-  child.stdout.setEncoding('utf8')
-  const exited = new Promise<never>((_res, rej) => {
-    child.once('exit', (code, signal) => {
-      rej(
-        new Error(`${kind} exited before listening (${code ?? signal}): ${stderrTail.join('\n')}`),
-      )
-    })
-  })
-  exited.catch(() => {})
-  if (chosenPort) {
-    child.stdout.on('data', () => {})
-    await Promise.race([waitReady(chosenPort, child, 20_000), exited])
-    return new RunningServer(kind, child, pid, chosenPort, dataDir, ownsDataDir, stderrTail)
+  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+  try {
+    const server =
+      kind === ServerKind.tandem
+        ? await startTandem({
+            main: tandemMain,
+            port: await freePort(),
+            env: tandemEnv(dataDir),
+            nodeArgs,
+            startTimeoutMs: 20_000,
+          })
+        : await ServerProcess.start({
+            name: kind,
+            ...peerCommand(kind, dataDir),
+            nodeArgs,
+            env: { ...process.env },
+            port: 0,
+            startTimeoutMs: 20_000,
+          })
+    return new RunningServer(kind, server, dataDir, ownsDataDir)
+  } catch (error) {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true })
+    throw error
   }
-  const port = await new Promise<number>((res, rej) => {
-    let buffered = ''
-    const deadline = setTimeout(() => rej(new Error(`${kind} did not listen within 20 s`)), 20_000)
-    const onData = (chunk: string): void => {
-      buffered += chunk
-      let nl: number
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        // Anything else a peer prints before listening is kept for error reports.
-        if (!line.includes('listening')) {
-          if (line.trim()) stderrTail.push(line)
-          continue
-        }
-        try {
-          const parsed = JSON.parse(line) as { msg?: unknown; port?: unknown }
-          if (typeof parsed.port === 'number') {
-            clearTimeout(deadline)
-            child.stdout.off('data', onData)
-            // Keep draining stdout so a chatty server never blocks on a full pipe.
-            child.stdout.on('data', () => {})
-            res(parsed.port)
-            return
-          }
-        } catch {
-          // not JSON; keep reading
-        }
-      }
-    }
-    child.stdout.on('data', onData)
-    exited.catch((err: unknown) => {
-      clearTimeout(deadline)
-      rej(err)
-    })
-  })
-  return new RunningServer(kind, child, pid, port, dataDir, ownsDataDir, stderrTail)
 }

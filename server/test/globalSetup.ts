@@ -7,7 +7,7 @@ export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
   execFileSync(
     process.execPath,
-    [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'shared', 'server'],
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'shared', 'testkit', 'server'],
     {
       cwd: root,
       stdio: 'inherit',

@@ -11,6 +11,8 @@ import { MessageType } from '@tandem/shared'
 import { afterEach } from 'vitest'
 import { buildApp, loadConfig, type BuildOptions } from '../src/app.js'
 
+export { spawnServer, type ServerProcess } from './process.js'
+
 /** A running server on 127.0.0.1 and an ephemeral port. */
 export interface TestServer {
   app: FastifyInstance
@@ -161,7 +163,13 @@ export async function waitFor(
 export interface RawSocket {
   ws: WebSocket
   messages: Uint8Array[]
+  /**
+   * Resolves when the socket opens; rejects at once if it errors or closes first (e.g. an HTTP
+   * error instead of the upgrade, whose status the error names). A test that expects a refusal
+   * awaits `closed` instead: the server refuses after the upgrade, with a close code.
+   */
   opened: Promise<void>
+  /** Resolves with the close code and reason (1006 when the connection dropped or never opened). */
   closed: Promise<{ code: number; reason: string }>
 }
 
@@ -171,7 +179,17 @@ export function rawSocket(url: string, headers: Record<string, string> = {}): Ra
   const messages: Uint8Array[] = []
   ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
   ws.on('error', () => {})
-  const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()))
+  const opened = new Promise<void>((resolve, reject) => {
+    const notOpened = (why: string) =>
+      reject(new Error(`raw socket to ${url} did not open: ${why}`))
+    ws.once('open', () => resolve())
+    // With no 'unexpected-response' listener, ws reports an HTTP answer to the upgrade as an
+    // error ("Unexpected server response: 404"), then closes. Either settles a pending open.
+    ws.once('error', (error) => notOpened(error.message))
+    ws.once('close', (code, reason) => notOpened(`closed with ${code} ${reason.toString()}`))
+  })
+  // A test that expects a refusal never awaits `opened`: its rejection must not count as unhandled.
+  opened.catch(() => {})
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   )

@@ -166,3 +166,38 @@ export const deepJson = (depth: number): string =>
 
 /** A client id no honest client uses, for forged presence. */
 export const ghostId = 0x51a7e
+
+/** A frame for a failure message: hex (the start only, past 256 bytes), or a text frame's JSON. */
+export const hexOf = (data: Uint8Array | string): string =>
+  typeof data === 'string'
+    ? `text ${JSON.stringify(data)}`
+    : data.length > 256
+      ? `${data.length} bytes, starting ${hex(data.subarray(0, 32))}`
+      : hex(data)
+
+/** Awareness states (id → JSON) carried by an awareness message, or undefined for other types. */
+export function awarenessStates(message: Uint8Array): Map<number, string> | undefined {
+  const d = decoding.createDecoder(message)
+  if (decoding.readVarUint(d) !== MessageType.awareness) return undefined
+  const a = decoding.createDecoder(decoding.readVarUint8Array(d))
+  const states = new Map<number, string>()
+  for (let i = decoding.readVarUint(a); i > 0; i--) {
+    const id = decoding.readVarUint(a)
+    decoding.readVarUint(a)
+    states.set(id, decoding.readVarString(a))
+  }
+  return states
+}
+
+/** The payload of a sync message of the given subtype, or undefined. */
+export function syncPayload(message: Uint8Array, subtype: number): Uint8Array | undefined {
+  const d = decoding.createDecoder(message)
+  if (decoding.readVarUint(d) !== MessageType.sync || decoding.readVarUint(d) !== subtype) return
+  return decoding.readVarUint8Array(d)
+}
+
+/** The empty update `[0, 0]`: what a server with nothing to send answers a sync step 1 with. */
+export const isEmptyUpdate = (u: Uint8Array): boolean => u.length === 2 && u[0] === 0 && u[1] === 0
+
+/** Client ids with structs in a document. */
+export const clientsOf = (doc: Y.Doc): number[] => [...doc.store.clients.keys()]
