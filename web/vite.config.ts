@@ -5,6 +5,13 @@ import { VitePWA } from 'vite-plugin-pwa'
 /** Where `pnpm dev` forwards API and sync traffic; the Fastify server's default address. */
 const serverOrigin = process.env.TANDEM_SERVER ?? 'http://127.0.0.1:3000'
 
+/**
+ * The feature folders' public entries (`src/collab/index.ts`…). They only re-export; saying so lets
+ * the bundler take from one just what a page uses, so the home page gets collab's REST helpers
+ * and recent-documents list without the Yjs and editor code that only the document page needs.
+ */
+const PUBLIC_ENTRY = /\/src\/(collab|editor|presence)\/index\.ts$/
+
 /** Server paths that must always reach the network, never the cached app shell. */
 const serverOnlyPaths = [/^\/api\//, /^\/sync\//, /^\/metrics/, /^\/healthz/, /^\/readyz/]
 
@@ -58,6 +65,10 @@ export default defineConfig({
   },
   build: {
     sourcemap: true,
+    rolldownOptions: {
+      // Everything else keeps the default (side effects unless proven otherwise).
+      treeshake: { moduleSideEffects: (id) => (PUBLIC_ENTRY.test(id) ? false : undefined) },
+    },
     // The editor chunk (ProseMirror, Tiptap, Yjs) is ~550 kB minified, ~170 kB gzipped.
     chunkSizeWarningLimit: 700,
   },

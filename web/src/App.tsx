@@ -1,11 +1,11 @@
 import { lazy, Suspense } from 'react'
-import { HomePage } from './components/HomePage'
-import { MessagePage } from './components/MessagePage'
 import { usePathname } from './navigation'
+import { HomePage } from './pages/HomePage'
+import { MessagePage } from './pages/MessagePage'
 
 // The editor (Tiptap, Yjs) is most of the code; the home page does not wait for it.
 const DocumentPage = lazy(() =>
-  import('./components/DocumentPage').then((m) => ({ default: m.DocumentPage })),
+  import('./pages/DocumentPage').then((m) => ({ default: m.DocumentPage })),
 )
 
 /** Routes: `/` (home) and `/d/:id` (a document); anything else is a friendly dead end. */

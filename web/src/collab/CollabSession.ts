@@ -1,35 +1,28 @@
 import {
   closeReasons,
+  decodeMessage,
   DOCUMENT_TOO_LARGE_REASON,
   DocumentFields,
   generateDocumentId,
   isPermanentClose,
+  MalformedMessageError,
   MessageType,
   READ_ONLY_REASON,
   Role,
   SyncParam,
   CloseCode,
+  type Message,
   type PresenceUser,
 } from '@tandem/shared'
-import * as decoding from 'lib0/decoding'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import * as authProtocol from 'y-protocols/auth'
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { getIdentity, subscribeIdentity } from '../presence/identity'
+import { getIdentity, subscribeIdentity } from '../presence'
 import { createCountingWebSocket } from './countingWebSocket'
 import { ReconnectScheduler } from './reconnectPolicy'
 import { SaveTracker } from './SaveTracker'
-
-/** What the connection badge shows. `stopped`: the server refused the document for good. */
-export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopped'
-
-/**
- * What the save indicator shows; `local` means kept on this device, not yet on the server;
- * `refused` means the server declined changes (view-only link, or the document is full).
- */
-export type SaveState = 'saved' | 'saving' | 'local' | 'refused' | 'idle'
+import { computeSessionStatus, sameSessionStatus, type SessionStatus } from './sessionStatus'
 
 /**
  * This tab's secret for the sync socket: the server binds the presence entries a connection
@@ -37,22 +30,6 @@ export type SaveState = 'saved' | 'saving' | 'local' | 'refused' | 'idle'
  * sessionStorage, which a duplicated tab would share).
  */
 const TAB_SECRET = generateDocumentId()
-
-/** A snapshot of a session's state; a new object on every change (for useSyncExternalStore). */
-export interface SessionStatus {
-  connection: ConnectionState
-  /** The provider finished its initial sync with the server on the current connection. */
-  synced: boolean
-  /** The local IndexedDB copy has been loaded into the document. */
-  localLoaded: boolean
-  save: SaveState
-  /** This link may only view (the API's role, or the server refused a write as read-only). */
-  readOnly: boolean
-  /** The document reached the server's size limit: it stays readable but takes no more edits. */
-  full: boolean
-  /** Close code and reason in words when `connection` is `stopped`. */
-  stopped?: { code: number; reason: string }
-}
 
 /** The document's links by role (link tokens, not URLs); a view link knows only its own. */
 export interface DocumentLinks {
@@ -267,26 +244,65 @@ export class CollabSession {
     this.stopped = { code, reason: known ?? (reason || 'Connection refused') }
   }
 
+  /**
+   * Handles the server messages y-websocket does not know: the "saved" ack and the auth denial.
+   * y-websocket has read the message type from `decoder`; the codec decodes the whole message
+   * (`decoder.arr`) again, and the decoder is left at its end. A malformed one is ignored.
+   */
   private installMessageHandlers(): void {
+    const handler: WebsocketProvider['messageHandlers'][number] = (_encoder, decoder) => {
+      const bytes = decoder.arr
+      decoder.pos = bytes.length
+      let message: Message
+      try {
+        message = decodeMessage(bytes)
+      } catch (error) {
+        if (error instanceof MalformedMessageError) return
+        throw error
+      }
+      this.receive(message)
+    }
     const handlers = this.provider.messageHandlers
-    handlers[MessageType.saved] = (_encoder, decoder) => {
-      this.tracker.acknowledged(decoding.readVarUint(decoder))
+    handlers[MessageType.saved] = handler
+    handlers[MessageType.auth] = handler
+  }
+
+  /** A decoded message from the server that y-websocket's own handlers leave to this session. */
+  private receive(message: Message): void {
+    switch (message.type) {
+      case 'saved':
+        this.tracker.acknowledged(message.count)
+        return
+      case 'permission-denied':
+        this.denied(message.reason)
+        return
+      case 'sync-step1':
+      case 'sync-step2':
+      case 'sync-update':
+      case 'awareness':
+      case 'query-awareness':
+        // y-websocket's own handlers take these types; they never reach this one.
+        return
+      default: {
+        const unknown: never = message
+        return unknown
+      }
     }
-    handlers[MessageType.auth] = (_encoder, decoder) => {
-      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
-        if (reason === READ_ONLY_REASON) {
-          this.readOnly = true
-          this.refused = true
-        } else if (reason === DOCUMENT_TOO_LARGE_REASON) {
-          this.full = true
-          this.refused = true
-        } else {
-          this.stopped = { code: 0, reason: reason || 'Permission denied' }
-          this.provider.disconnect()
-        }
-        this.refresh()
-      })
+  }
+
+  /** The server denied something for `reason`: a view link's write, a full document, access. */
+  private denied(reason: string): void {
+    if (reason === READ_ONLY_REASON) {
+      this.readOnly = true
+      this.refused = true
+    } else if (reason === DOCUMENT_TOO_LARGE_REASON) {
+      this.full = true
+      this.refused = true
+    } else {
+      this.stopped = { code: 0, reason: reason || 'Permission denied' }
+      this.provider.disconnect()
     }
+    this.refresh()
   }
 
   /** The browser's own offline/online events: stop and resume the socket without backoff. */
@@ -330,47 +346,25 @@ export class CollabSession {
   }
 
   private computeStatus(): SessionStatus {
-    const provider = this.provider
-    let connection: ConnectionState
-    if (this.stopped) connection = 'stopped'
-    // The old link's socket closed because this tab replaced it: the new session takes over.
-    else if (this.rotation === 'closed') connection = 'connecting'
-    else if (this.browserOffline) connection = 'offline'
-    else if (provider.wsconnected && provider.synced) connection = 'online'
-    else if (this.failedSinceSync) connection = 'offline'
-    else connection = 'connecting'
-
-    let save: SaveState
-    if (this.refused) save = 'refused'
-    else if (connection === 'online') save = this.tracker.allSaved ? 'saved' : 'saving'
-    else if (this.tracker.hasUnsent || !this.tracker.allSaved) save = 'local'
-    else save = 'idle'
-
-    return {
-      connection,
-      synced: provider.synced,
+    return computeSessionStatus({
+      stopped: this.stopped,
+      rotationClosed: this.rotation === 'closed',
+      browserOffline: this.browserOffline,
+      wsConnected: this.provider.wsconnected,
+      synced: this.provider.synced,
+      failedSinceSync: this.failedSinceSync,
       localLoaded: this.persistence.synced,
-      save,
       readOnly: this.readOnly,
       full: this.full,
-      ...(this.stopped ? { stopped: this.stopped } : {}),
-    }
+      refused: this.refused,
+      allSaved: this.tracker.allSaved,
+      hasUnsent: this.tracker.hasUnsent,
+    })
   }
 
   private refresh(): void {
     const next = this.computeStatus()
-    const prev = this.status
-    if (
-      prev.connection === next.connection &&
-      prev.synced === next.synced &&
-      prev.localLoaded === next.localLoaded &&
-      prev.save === next.save &&
-      prev.readOnly === next.readOnly &&
-      prev.full === next.full &&
-      prev.stopped === next.stopped
-    ) {
-      return
-    }
+    if (sameSessionStatus(this.status, next)) return
     this.status = next
     for (const listener of this.listeners) listener()
   }

@@ -1,5 +1,4 @@
-import { MessageType } from '@tandem/shared'
-import * as decoding from 'lib0/decoding'
+import { peekSyncType } from '@tandem/shared'
 
 /** Called for each outgoing sync message: the socket it went out on and its sync sub-type. */
 export type SyncSentListener = (socket: WebSocket, syncType: number) => void
@@ -33,20 +32,11 @@ export function createCountingWebSocket(
   }
 }
 
+/** The sync sub-type of an outgoing frame (-1 without one), or undefined if it is not sync. */
 function readSyncType(data: string | ArrayBufferLike | Blob | ArrayBufferView): number | undefined {
-  let bytes: Uint8Array
   if (ArrayBuffer.isView(data)) {
-    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-  } else if (data instanceof ArrayBuffer) {
-    bytes = new Uint8Array(data)
-  } else {
-    return undefined
+    return peekSyncType(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
-  try {
-    const decoder = decoding.createDecoder(bytes)
-    if (decoding.readVarUint(decoder) !== MessageType.sync) return undefined
-    return decoding.hasContent(decoder) ? decoding.readVarUint(decoder) : -1
-  } catch {
-    return undefined
-  }
+  if (data instanceof ArrayBuffer) return peekSyncType(new Uint8Array(data))
+  return undefined
 }

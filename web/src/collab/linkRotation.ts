@@ -1,23 +1,23 @@
 import { Role } from '@tandem/shared'
-import { navigate } from '../navigation'
-import { rotateLink } from './api'
+import { rotateLink, type RotatedLink } from './api'
 import type { CollabSession, DocumentLinks } from './CollabSession'
 import { replaceDocumentId } from './recentDocuments'
 import { handOverSession } from './sessions'
 
 /**
  * Replaces the edit link this tab is using and keeps the tab working: the server closes every
- * connection of the old link (this tab's too, which is expected here, not an error), and the tab
- * moves to the new link with a new session that holds everything the old one had, including
- * edits the server has not acknowledged. `links` are the links the tab knows. Throws an Error
- * with a message to show if the server did not rotate the link; the tab then stays as it was.
+ * connection of the old link (this tab's too, which is expected here, not an error), and a new
+ * session for the new link holds everything the old one had, including edits the server has not
+ * acknowledged. `links` are the links the tab knows. Returns the new link, for the caller to move
+ * the tab to its path at once (the new session waits for that page). Throws an Error with a
+ * message to show if the server did not rotate the link; the tab then stays as it was.
  */
 export async function rotateOwnEditLink(
   session: CollabSession,
   links: DocumentLinks,
-): Promise<void> {
+): Promise<RotatedLink> {
   const rotationFailed = session.expectLinkRotation()
-  let rotated: Awaited<ReturnType<typeof rotateLink>>
+  let rotated: RotatedLink
   try {
     rotated = await rotateLink(session.id, Role.edit)
   } catch (error) {
@@ -26,5 +26,5 @@ export async function rotateOwnEditLink(
   }
   handOverSession(session, rotated.id, { ...links, edit: rotated.id })
   replaceDocumentId(session.id, rotated.id)
-  navigate(rotated.url, { replace: true, keepScroll: true })
+  return rotated
 }

@@ -1,4 +1,4 @@
-// No DOM here: the e2e suite runs this module in Node as well (tests/reconnect-policy.spec.ts).
+// No DOM here: the unit tests (reconnectPolicy.test.ts) run this module in Node.
 import { CloseCode, isPermanentClose } from '@tandem/shared'
 
 /** First reconnect window, in milliseconds: the first retry waits between 0 and this. */

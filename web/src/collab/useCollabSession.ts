@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react'
-import type { CollabSession, SessionStatus } from './CollabSession'
+import type { CollabSession } from './CollabSession'
+import type { SessionStatus } from './sessionStatus'
 import { acquireSession, peekSession, releaseSession } from './sessions'
 
 /**

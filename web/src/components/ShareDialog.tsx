@@ -1,6 +1,6 @@
 import { documentPath, Role } from '@tandem/shared'
 import { useEffect, useRef, useState } from 'react'
-import type { DocumentLinks } from '../collab/CollabSession'
+import type { DocumentLinks } from '../collab'
 import { Dialog } from './Dialog'
 
 interface ShareDialogProps {

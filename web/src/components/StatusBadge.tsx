@@ -1,4 +1,4 @@
-import type { SessionStatus } from '../collab/CollabSession'
+import type { SessionStatus } from '../collab'
 
 const CONNECTION_TEXT = {
   connecting: 'Connecting…',

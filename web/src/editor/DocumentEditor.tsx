@@ -1,6 +1,6 @@
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect, useState } from 'react'
-import type { CollabSession, SessionStatus } from '../collab/CollabSession'
+import type { CollabSession, SessionStatus } from '../collab'
 import { createExtensions } from './extensions'
 import { TitleField } from './TitleField'
 import { Toolbar } from './Toolbar'

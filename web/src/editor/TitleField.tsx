@@ -1,6 +1,7 @@
 import { Limits } from '@tandem/shared'
 import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
+import { diffTitle, transformOffset, type TextDeltaOp } from './titleDiff'
 
 /** Transaction origin of edits typed into this field, so its own echo is not re-applied. */
 const LOCAL_ORIGIN = Symbol('title-field')
@@ -16,27 +17,6 @@ interface TitleFieldProps {
 function fitHeight(element: HTMLTextAreaElement): void {
   element.style.height = 'auto'
   element.style.height = `${element.scrollHeight}px`
-}
-
-/** Maps a caret offset through a Yjs text delta (remote inserts before it push it right). */
-function transformOffset(
-  offset: number,
-  delta: Array<{ insert?: unknown; delete?: number; retain?: number }>,
-): number {
-  let index = 0
-  let result = offset
-  for (const op of delta) {
-    if (op.retain !== undefined) {
-      index += op.retain
-    } else if (typeof op.insert === 'string') {
-      if (index <= offset) result += op.insert.length
-      index += op.insert.length
-    } else if (op.delete !== undefined) {
-      if (index < offset) result -= Math.min(op.delete, offset - index)
-    }
-    if (index > offset) break
-  }
-  return Math.max(0, result)
 }
 
 /**
@@ -60,7 +40,7 @@ export function TitleField({ title, readOnly, onEnter }: TitleFieldProps) {
       input.value = title.toString()
       fitHeight(input)
       if (focused) {
-        const delta = event.delta as Array<{ insert?: unknown; delete?: number; retain?: number }>
+        const delta = event.delta as TextDeltaOp[]
         input.setSelectionRange(transformOffset(start, delta), transformOffset(end, delta))
       }
     }
@@ -84,24 +64,11 @@ export function TitleField({ title, readOnly, onEnter }: TitleFieldProps) {
     }
     fitHeight(input)
     const next = input.value.slice(0, Limits.maxTitleLength)
-    const prev = title.toString()
-    if (next === prev) return
-    let startSame = 0
-    const maxStart = Math.min(prev.length, next.length)
-    while (startSame < maxStart && prev[startSame] === next[startSame]) startSame++
-    let endSame = 0
-    while (
-      endSame < prev.length - startSame &&
-      endSame < next.length - startSame &&
-      prev[prev.length - 1 - endSame] === next[next.length - 1 - endSame]
-    ) {
-      endSame++
-    }
+    const edit = diffTitle(title.toString(), next)
+    if (!edit) return
     title.doc?.transact(() => {
-      const removed = prev.length - startSame - endSame
-      if (removed > 0) title.delete(startSame, removed)
-      const inserted = next.slice(startSame, next.length - endSame)
-      if (inserted) title.insert(startSame, inserted)
+      if (edit.deleteCount > 0) title.delete(edit.index, edit.deleteCount)
+      if (edit.insert) title.insert(edit.index, edit.insert)
     }, LOCAL_ORIGIN)
   }
 

@@ -1,7 +1,7 @@
 import type { Editor } from '@tiptap/react'
 import { useEditorState } from '@tiptap/react'
 import { useLayoutEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
-import { icons } from './icons'
+import { icons } from '../components/icons'
 import { LinkDialog } from './LinkDialog'
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform)

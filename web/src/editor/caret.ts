@@ -1,13 +1,15 @@
 import type { DecorationAttrs } from '@tiptap/pm/view'
-import { parsePresenceUser } from '@tandem/shared'
+import { displayUser } from '@tandem/shared'
 import { readableTextColor } from '../components/color'
 
 /**
- * Builds another person's caret: a thin bar in their colour with their name above it. Uses
- * Tiptap's `.collaboration-carets__*` classes; names come from the network, so only as text.
+ * Builds the caret of client `clientId` from its awareness `user` field `raw` (any client's,
+ * unchecked): a thin bar in their colour with their name above it, using Tiptap's
+ * `.collaboration-carets__*` classes. The name only ever goes in as text, and the colour only as
+ * the `#rrggbb` that {@link displayUser} returns.
  */
-export function renderCaret(raw: Record<string, unknown>): HTMLElement {
-  const user = parsePresenceUser(raw) ?? { name: 'Someone', color: '#6b7280' }
+export function renderCaret(raw: unknown, clientId: number): HTMLElement {
+  const user = displayUser(raw, clientId)
   const caret = document.createElement('span')
   caret.classList.add('collaboration-carets__caret')
   caret.style.borderColor = user.color
@@ -22,13 +24,13 @@ export function renderCaret(raw: Record<string, unknown>): HTMLElement {
   return caret
 }
 
-/** Another person's selection: their colour, faded. */
-export function renderSelection(raw: Record<string, unknown>): DecorationAttrs {
-  const user = parsePresenceUser(raw)
-  if (!user) return {}
+/** The selection of client `clientId` (awareness `user` field `raw`): their colour, faded. */
+export function renderSelection(raw: unknown, clientId: number): DecorationAttrs {
+  const user = displayUser(raw, clientId)
   return {
     nodeName: 'span',
     class: 'collaboration-carets__selection',
+    // `#rrggbb` plus a 20 % alpha byte.
     style: `background-color: ${user.color}33`,
     'data-user': user.name,
   }

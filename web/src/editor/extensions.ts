@@ -1,12 +1,31 @@
-import type { Extensions } from '@tiptap/core'
+import { Extension, type Extensions } from '@tiptap/core'
 import Collaboration from '@tiptap/extension-collaboration'
-import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { Placeholder } from '@tiptap/extensions'
 import StarterKit from '@tiptap/starter-kit'
-import type { CollabSession } from '../collab/CollabSession'
-import { getIdentity } from '../presence/identity'
+import { yCursorPlugin } from '@tiptap/y-tiptap'
+import type { Awareness } from 'y-protocols/awareness'
+import type { CollabSession } from '../collab'
 import { renderCaret, renderSelection } from './caret'
+
+/**
+ * Everyone else's caret and selection. y-tiptap's cursor plugin directly rather than Tiptap's
+ * CollaborationCaret extension, whose wrapper hides the client id from the render functions and
+ * turns every colour but `#rrggbb` into `transparent`: carets here take the same name and colour
+ * as the presence bar (see `displayUser`). This tab's own `user` field is published by the session.
+ */
+function carets(awareness: Awareness): Extension {
+  return Extension.create({
+    name: 'carets',
+    // After Collaboration (1000): the cursor plugin reads the sync plugin's state.
+    priority: 999,
+    addProseMirrorPlugins() {
+      return [
+        yCursorPlugin(awareness, { cursorBuilder: renderCaret, selectionBuilder: renderSelection }),
+      ]
+    },
+  })
+}
 
 /**
  * Every extension the editor uses, bound to `session`. All are registered when the editor is
@@ -35,11 +54,6 @@ export function createExtensions(session: CollabSession): Extensions {
     TaskItem.configure({ nested: true }),
     Placeholder.configure({ placeholder: 'Start writing…' }),
     Collaboration.configure({ fragment: session.content }),
-    CollaborationCaret.configure({
-      provider: session.provider,
-      user: getIdentity(),
-      render: renderCaret,
-      selectionRender: renderSelection,
-    }),
+    carets(session.awareness),
   ]
 }

@@ -1,5 +1,5 @@
 import { initials, readableTextColor } from '../components/color'
-import { icons } from '../editor/icons'
+import { icons } from '../components/icons'
 import type { Person } from './usePeople'
 
 /**

@@ -1,21 +1,15 @@
-import { MAX_PRESENCE_NAME_LENGTH, parsePresenceUser, type PresenceUser } from '@tandem/shared'
+import {
+  MAX_PRESENCE_NAME_LENGTH,
+  parsePresenceUser,
+  PRESENCE_COLORS,
+  type PresenceUser,
+} from '@tandem/shared'
 
 /** localStorage key of this browser's chosen name and colour. */
 const STORAGE_KEY = 'tandem.identity'
 
 /** Colours offered in the identity menu; all readable with white or near-black text. */
-export const IDENTITY_COLORS = [
-  '#d94f4f',
-  '#e07b39',
-  '#c9a227',
-  '#4f9d52',
-  '#2a9d8f',
-  '#3b82c4',
-  '#5b5bd6',
-  '#9b4fc9',
-  '#c84f94',
-  '#6b7280',
-] as const
+export const IDENTITY_COLORS = PRESENCE_COLORS
 
 const ADJECTIVES = [
   'Amber',

@@ -1,14 +1,14 @@
 import { documentPath } from '@tandem/shared'
 import { useEffect, useState, useSyncExternalStore } from 'react'
-import { createDocument } from '../collab/api'
 import {
+  createDocument,
   forgetDocument,
   getRecentDocuments,
   subscribeRecentDocuments,
-} from '../collab/recentDocuments'
+} from '../collab'
+import { Link } from '../components/Link'
+import { relativeTime } from '../components/relativeTime'
 import { navigate } from '../navigation'
-import { Link } from './Link'
-import { relativeTime } from './relativeTime'
 
 /** The page at `/`: start a new document or reopen one this browser has seen. */
 export function HomePage() {

@@ -1,18 +1,28 @@
 import { closeReasons, CloseCode, isValidDocumentId, Role } from '@tandem/shared'
 import { useEffect, useState } from 'react'
-import { lookUpDocument, rotateLink, type DocumentInfo, type DocumentLookup } from '../collab/api'
-import type { CollabSession, DocumentLinks } from '../collab/CollabSession'
-import { rotateOwnEditLink } from '../collab/linkRotation'
-import { findRecentDocument, markOpened, updateRole, updateTitle } from '../collab/recentDocuments'
-import { useCollabSession, useSessionStatus } from '../collab/useCollabSession'
-import { DocumentEditor } from '../editor/DocumentEditor'
-import { icons } from '../editor/icons'
-import { useTitleText } from '../editor/useTitleText'
-import { PresenceBar } from '../presence/PresenceBar'
-import { Link } from './Link'
+import {
+  findRecentDocument,
+  lookUpDocument,
+  markOpened,
+  rotateLink,
+  rotateOwnEditLink,
+  updateRole,
+  updateTitle,
+  useCollabSession,
+  useSessionStatus,
+  type CollabSession,
+  type DocumentInfo,
+  type DocumentLinks,
+  type DocumentLookup,
+} from '../collab'
+import { icons } from '../components/icons'
+import { Link } from '../components/Link'
+import { ShareDialog } from '../components/ShareDialog'
+import { StatusBadge } from '../components/StatusBadge'
+import { DocumentEditor, useTitleText } from '../editor'
+import { navigate } from '../navigation'
+import { PresenceBar } from '../presence'
 import { MessagePage } from './MessagePage'
-import { ShareDialog } from './ShareDialog'
-import { StatusBadge } from './StatusBadge'
 
 /** `open` carries what the server said, or only the remembered role when it was not asked yet. */
 type Gate =
@@ -144,7 +154,12 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
     ...replacedLinks,
   }
   const resetLink = async (role: Role): Promise<void> => {
-    if (role === Role.edit) return rotateOwnEditLink(session, links)
+    if (role === Role.edit) {
+      const rotated = await rotateOwnEditLink(session, links)
+      // The same document under its new link: the handed-over session is waiting for this page.
+      navigate(rotated.url, { replace: true, keepScroll: true })
+      return
+    }
     const { id } = await rotateLink(session.id, role)
     setReplacedLinks((current) => ({ ...current, [role]: id }))
   }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { Link } from './Link'
+import { Link } from '../components/Link'
 
 interface MessagePageProps {
   title: string

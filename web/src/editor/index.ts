@@ -1,0 +1,3 @@
+// The editor feature's public entry: what pages and other features may use.
+export { DocumentEditor } from './DocumentEditor'
+export { useTitleText } from './useTitleText'
