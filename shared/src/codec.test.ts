@@ -3,10 +3,8 @@ import { describe, expect, it } from 'vitest'
 import {
   MalformedMessageError,
   MalformedReason,
-  decodeAwarenessUpdate,
   decodeMessage,
   encodeAwareness,
-  encodeAwarenessUpdate,
   encodeMessage,
   encodePermissionDenied,
   encodeQueryAwareness,
@@ -14,155 +12,27 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
-  peekSyncType,
-  type AwarenessEntry,
   type Message,
   type MessageKind,
 } from './codec.js'
+import { MessageType, SyncMessageType } from './protocol.js'
 import {
-  DOCUMENT_TOO_LARGE_REASON,
-  MessageType,
-  READ_ONLY_REASON,
-  SyncMessageType,
-} from './protocol.js'
-
-// y-protocols is not a dependency of shared/, so its encoders are rebuilt here from lib0 calls,
-// call for call as y-protocols/sync, /auth and /awareness make them (and y-websocket frames them).
-
-function lib0Bytes(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
-
-/** y-websocket: `messageSync`, then y-protocols/sync's writeSyncStep1/writeSyncStep2/writeUpdate. */
-const lib0Sync = (subtype: number, payload: Uint8Array): Uint8Array =>
-  lib0Bytes((e) => {
-    encoding.writeVarUint(e, MessageType.sync)
-    encoding.writeVarUint(e, subtype)
-    encoding.writeVarUint8Array(e, payload)
-  })
-
-/** y-websocket: `messageAwareness`, then the awareness update as a var-length byte array. */
-const lib0Awareness = (update: Uint8Array): Uint8Array =>
-  lib0Bytes((e) => {
-    encoding.writeVarUint(e, MessageType.awareness)
-    encoding.writeVarUint8Array(e, update)
-  })
-
-/** y-websocket: `messageAuth`, then y-protocols/auth's writePermissionDenied. */
-const lib0PermissionDenied = (reason: string): Uint8Array =>
-  lib0Bytes((e) => {
-    encoding.writeVarUint(e, MessageType.auth)
-    encoding.writeVarUint(e, 0) // messagePermissionDenied
-    encoding.writeVarString(e, reason)
-  })
-
-/** Tandem's saved acknowledgement: the message type, then the count. */
-const lib0Saved = (count: number): Uint8Array =>
-  lib0Bytes((e) => {
-    encoding.writeVarUint(e, MessageType.saved)
-    encoding.writeVarUint(e, count)
-  })
-
-/** y-protocols/awareness encodeAwarenessUpdate, with the states given as objects. */
-const lib0AwarenessUpdate = (states: { clientId: number; clock: number; state: unknown }[]) =>
-  lib0Bytes((e) => {
-    encoding.writeVarUint(e, states.length)
-    for (const { clientId, clock, state } of states) {
-      encoding.writeVarUint(e, clientId)
-      encoding.writeVarUint(e, clock)
-      encoding.writeVarString(e, JSON.stringify(state))
-    }
-  })
-
-const bytesOf = (length: number, seed = 1): Uint8Array =>
-  Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff)
-
-const nonAsciiReason = 'lecture seule — 読み取り専用 🔒'
-const savedCounts = [0, 127, 128, 2 ** 31, 2 ** 53 - 1]
-
-const awarenessStates = [
-  { clientId: 0, clock: 0, state: null },
-  { clientId: 1_234_567, clock: 300, state: { user: { name: 'Zoë 🙂', color: '#00aa88' } } },
-  { clientId: 2 ** 32 - 1, clock: 2 ** 40, state: { cursor: { anchor: 1, head: 2 } } },
-]
-const awarenessUpdate = lib0AwarenessUpdate(awarenessStates)
-
-interface Case {
-  name: string
-  message: Message
-  /** The same message as y-protocols/lib0 would encode it. */
-  expected: Uint8Array
-}
-
-const cases: Case[] = [
-  ...[new Uint8Array([0]), bytesOf(5), bytesOf(300)].map((stateVector) => ({
-    name: `sync step 1 (${stateVector.length}-byte state vector)`,
-    message: { type: 'sync-step1', stateVector } as const,
-    expected: lib0Sync(SyncMessageType.step1, stateVector),
-  })),
-  ...[new Uint8Array([0, 0]), new Uint8Array(0), bytesOf(300)].map((update) => ({
-    name: `sync step 2 (${update.length}-byte update)`,
-    message: { type: 'sync-step2', update } as const,
-    expected: lib0Sync(SyncMessageType.step2, update),
-  })),
-  ...[bytesOf(12), new Uint8Array(0), bytesOf(20_000)].map((update) => ({
-    name: `sync update (${update.length}-byte update)`,
-    message: { type: 'sync-update', update } as const,
-    expected: lib0Sync(SyncMessageType.update, update),
-  })),
-  ...[awarenessUpdate, lib0AwarenessUpdate([])].map((update) => ({
-    name: `awareness (${update.length}-byte update)`,
-    message: { type: 'awareness', update } as const,
-    expected: lib0Awareness(update),
-  })),
-  {
-    name: 'query-awareness',
-    message: { type: 'query-awareness' },
-    expected: lib0Bytes((e) => encoding.writeVarUint(e, MessageType.queryAwareness)),
-  },
-  ...[READ_ONLY_REASON, DOCUMENT_TOO_LARGE_REASON, '', nonAsciiReason].map((reason) => ({
-    name: `permission-denied ${JSON.stringify(reason)}`,
-    message: { type: 'permission-denied', reason } as const,
-    expected: lib0PermissionDenied(reason),
-  })),
-  ...savedCounts.map((count) => ({
-    name: `saved ${count}`,
-    message: { type: 'saved', count } as const,
-    expected: lib0Saved(count),
-  })),
-]
-
-/** Runs `decode` and returns the MalformedMessageError it throws; fails on anything else. */
-function malformed(decode: () => unknown): MalformedMessageError {
-  let result: unknown
-  try {
-    result = decode()
-  } catch (err) {
-    expect(err).toBeInstanceOf(MalformedMessageError)
-    return err as MalformedMessageError
-  }
-  throw new Error(`expected a MalformedMessageError, decoded ${JSON.stringify(result)}`)
-}
-
-const reasonOf = (bytes: Uint8Array): string => malformed(() => decodeMessage(bytes)).reason
-
-/** Every prefix length of a message, except in a long payload: there every 97th and the last 8. */
-function prefixLengths(total: number): number[] {
-  const lengths: number[] = []
-  for (let length = 0; length < total; length++) {
-    if (length < 400 || length % 97 === 0 || length >= total - 8) lengths.push(length)
-  }
-  return lengths
-}
-
-/** Copies `bytes` into the middle of a larger buffer whose other bytes are all 0x7f. */
-function embedded(bytes: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(bytes.length + 64).fill(0x7f)
-  buffer.set(bytes, 32)
-  return buffer.subarray(32, 32 + bytes.length)
-}
+  lib0Bytes,
+  lib0Sync,
+  lib0Awareness,
+  lib0PermissionDenied,
+  lib0Saved,
+  bytesOf,
+  nonAsciiReason,
+  savedCounts,
+  awarenessUpdate,
+  cases,
+  malformed,
+  reasonOf,
+  prefixLengths,
+  embedded,
+  mulberry32,
+} from './testing/codecFixtures.js'
 
 describe('encodeMessage', () => {
   it('covers every message kind', () => {
@@ -377,111 +247,3 @@ describe('decodeMessage', () => {
     })
   })
 })
-
-describe('peekSyncType', () => {
-  it('reads the sync sub-type of sync messages', () => {
-    expect(peekSyncType(encodeSyncStep1(new Uint8Array([0])))).toBe(SyncMessageType.step1)
-    expect(peekSyncType(encodeSyncStep2(bytesOf(20_000)))).toBe(SyncMessageType.step2)
-    expect(peekSyncType(encodeSyncUpdate(bytesOf(3)))).toBe(SyncMessageType.update)
-  })
-
-  it('reads only the header: the rest may be truncated or unknown', () => {
-    expect(peekSyncType(encodeSyncUpdate(bytesOf(300)).subarray(0, 3))).toBe(SyncMessageType.update)
-    expect(peekSyncType(new Uint8Array([0, 7]))).toBe(7)
-  })
-
-  it('is -1 for a sync message with no sub-type', () => {
-    expect(peekSyncType(new Uint8Array([0]))).toBe(-1)
-    expect(peekSyncType(encodeSyncUpdate(bytesOf(3)).subarray(0, 1))).toBe(-1)
-  })
-
-  it('is undefined for anything that is not a sync message', () => {
-    expect(peekSyncType(new Uint8Array(0))).toBeUndefined()
-    expect(peekSyncType(encodeAwareness(awarenessUpdate))).toBeUndefined()
-    expect(peekSyncType(encodeQueryAwareness())).toBeUndefined()
-    expect(peekSyncType(encodePermissionDenied(READ_ONLY_REASON))).toBeUndefined()
-    expect(peekSyncType(encodeSaved(1))).toBeUndefined()
-    expect(peekSyncType(new Uint8Array([0x80]))).toBeUndefined()
-    expect(peekSyncType(new Uint8Array([0, 0x80]))).toBeUndefined()
-    const hugeType = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
-    expect(peekSyncType(Uint8Array.from(hugeType))).toBeUndefined()
-  })
-})
-
-describe('awareness updates', () => {
-  const entries: AwarenessEntry[] = awarenessStates.map(({ clientId, clock, state }) => ({
-    clientId,
-    clock,
-    json: JSON.stringify(state),
-  }))
-
-  it('decodes the entries of a y-protocols awareness update', () => {
-    expect(decodeAwarenessUpdate(awarenessUpdate)).toEqual(entries)
-    expect(decodeAwarenessUpdate(embedded(awarenessUpdate))).toEqual(entries)
-    expect(decodeAwarenessUpdate(lib0AwarenessUpdate([]))).toEqual([])
-  })
-
-  it('encodes exactly what y-protocols encodes', () => {
-    expect(encodeAwarenessUpdate(entries)).toEqual(awarenessUpdate)
-    expect(encodeAwarenessUpdate([])).toEqual(new Uint8Array([0]))
-  })
-
-  it('round trips', () => {
-    expect(decodeAwarenessUpdate(encodeAwarenessUpdate(entries))).toEqual(entries)
-    const big = [{ clientId: 7, clock: 1, json: JSON.stringify({ text: 'x'.repeat(70_000) }) }]
-    expect(decodeAwarenessUpdate(encodeAwarenessUpdate(big))).toEqual(big)
-  })
-
-  it('the awareness message carries the update unchanged', () => {
-    const message = decodeMessage(encodeAwareness(awarenessUpdate))
-    if (message.type !== 'awareness') throw new Error(`decoded ${message.type}`)
-    expect(decodeAwarenessUpdate(message.update)).toEqual(entries)
-  })
-
-  it('every truncation is "truncated", including views into the full update', () => {
-    for (let length = 0; length < awarenessUpdate.length; length++) {
-      for (const prefix of [
-        awarenessUpdate.slice(0, length),
-        awarenessUpdate.subarray(0, length),
-      ]) {
-        const error = malformed(() => decodeAwarenessUpdate(prefix))
-        expect(error.reason, `prefix of ${length} bytes`).toBe(MalformedReason.truncated)
-      }
-    }
-  })
-
-  it('trailing bytes', () => {
-    const bytes = Uint8Array.from([...awarenessUpdate, 0])
-    expect(malformed(() => decodeAwarenessUpdate(bytes)).reason).toBe(MalformedReason.trailingBytes)
-  })
-
-  it('a client id or clock past 2^53 is an invalid field', () => {
-    const past = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]
-    for (const bytes of [
-      Uint8Array.from([1, ...past, 0, 4, ...'null'.split('').map((c) => c.charCodeAt(0))]),
-      Uint8Array.from([1, 5, ...past, 4, ...'null'.split('').map((c) => c.charCodeAt(0))]),
-      Uint8Array.from(past),
-    ]) {
-      expect(malformed(() => decodeAwarenessUpdate(bytes)).reason).toBe(
-        MalformedReason.invalidField,
-      )
-    }
-  })
-
-  it('invalid UTF-8 in a state', () => {
-    const bytes = Uint8Array.from([1, 5, 1, 3, 0x22, 0xc3, 0x22])
-    expect(malformed(() => decodeAwarenessUpdate(bytes)).reason).toBe(MalformedReason.invalidField)
-  })
-})
-
-/** A small seeded PRNG returning floats in [0, 1), so the fuzz cases are the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
