@@ -91,6 +91,7 @@ export async function buildApp(
           log: app.log,
           accepting: rooms.accepting,
           allowCreateOnConnect: config.allowCreateOnConnect,
+          grantInUse: (token) => rooms.grantInUse(token),
         },
         token,
       ),

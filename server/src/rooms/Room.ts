@@ -30,6 +30,8 @@ export interface RoomContext {
   maxDocumentBytes: number
   /** Called when the last session leaves, or the room failed (the manager unloads it). */
   onEmpty(room: Room): void
+  /** These link tokens stopped working (here or on another instance). */
+  linksRevoked?(tokens: readonly string[]): void
 }
 
 /** Loading → ready, or failed; closed once unloaded. */
@@ -213,6 +215,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
 
   /** Closes every session that came in through one of `tokens`; returns how many. */
   closeLinks(tokens: readonly string[], code: CloseCode): number {
+    this.ctx.linksRevoked?.(tokens)
     const targets = [...this.sessions].filter((s) => tokens.includes(s.token))
     for (const session of targets) session.close(code)
     return targets.length

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { CloseCode } from '@tandem/shared'
 import type { FanOut } from '../fanout/FanOut.js'
-import type { DocumentStore } from '../storage/DocumentStore.js'
+import type { DocumentStore, LinkGrant } from '../storage/DocumentStore.js'
 import type { EngineHooks } from './hooks.js'
 import { Room } from './Room.js'
 import type { Session } from './Session.js'
@@ -36,6 +36,9 @@ export class RoomManager {
   readonly #unloading = new Map<string, Promise<void>>()
   #accepting = true
   #pollTimer: NodeJS.Timeout | undefined
+  /** The links of the sessions in loaded rooms, by token (see {@link grantInUse}). */
+  readonly #grants = new Map<string, LinkGrant>()
+  readonly #tokensOf = new Map<string, Set<string>>()
 
   constructor(private readonly options: RoomManagerOptions) {
     if (options.headsPollMs) this.#schedulePoll()
@@ -83,6 +86,16 @@ export class RoomManager {
     return this.#rooms.get(docId)?.closeLinks(tokens, code) ?? 0
   }
 
+  /**
+   * What `token` granted to a session of a room loaded here, if any: lets people keep opening a
+   * loaded document while the store is unreachable. Forgotten when the room unloads or the link
+   * is revoked.
+   */
+  grantInUse(token: string): LinkGrant | undefined {
+    const grant = this.#grants.get(token)
+    return grant && this.#rooms.get(grant.docId)?.state === 'ready' ? grant : undefined
+  }
+
   /** False once shutdown began; new connections are refused with 1012. */
   get accepting(): boolean {
     return this.#accepting
@@ -121,6 +134,9 @@ export class RoomManager {
           compactAfterUpdates: this.options.compactAfterUpdates,
           maxDocumentBytes: this.options.maxDocumentBytes,
           onEmpty: (r) => this.#scheduleUnload(r),
+          linksRevoked: (tokens) => {
+            for (const token of tokens) this.#grants.delete(token)
+          },
         },
         this.#unloading.get(docId),
       )
@@ -130,6 +146,12 @@ export class RoomManager {
       void room.loaded.then(() => {
         if (room?.state === 'failed') this.#scheduleUnload(room)
       })
+    }
+    if (!this.#grants.has(session.token)) {
+      this.#grants.set(session.token, { token: session.token, docId, role: session.role })
+      let tokens = this.#tokensOf.get(docId)
+      if (!tokens) this.#tokensOf.set(docId, (tokens = new Set()))
+      tokens.add(session.token)
     }
     const timer = this.#idleTimers.get(room)
     if (timer) {
@@ -154,6 +176,8 @@ export class RoomManager {
   async #unload(room: Room): Promise<void> {
     if (this.#rooms.get(room.docId) !== room) return
     this.#rooms.delete(room.docId)
+    for (const token of this.#tokensOf.get(room.docId) ?? []) this.#grants.delete(token)
+    this.#tokensOf.delete(room.docId)
     this.options.hooks.roomsLoaded(this.#rooms.size)
     const done = room.loaded
       .then(() => room.unload())

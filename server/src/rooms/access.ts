@@ -14,6 +14,11 @@ export interface AccessContext {
   accepting: boolean
   /** Connecting to a well-formed unknown id creates that document. */
   allowCreateOnConnect: boolean
+  /**
+   * What the link granted to a connection that is open now, if anything: used only while the
+   * store cannot be reached, so people can still open documents this instance has loaded.
+   */
+  grantInUse?(token: string): LinkGrant | undefined
 }
 
 /** Decides what link `token` grants: a role on a document, or the close code to refuse with. */
@@ -33,6 +38,8 @@ export async function decideAccess(ctx: AccessContext, token: string): Promise<A
     const created = await ctx.store.resolveLink(token)
     return created ? { grant: created } : { refuse: CloseCode.loadFailure }
   } catch (err) {
+    const inUse = ctx.grantInUse?.(token)
+    if (inUse) return { grant: inUse }
     ctx.log.error({ err }, 'resolving a link failed')
     return { refuse: CloseCode.loadFailure }
   }
