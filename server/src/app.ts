@@ -5,6 +5,7 @@ import type { AppContext } from './context.js'
 import { Metrics } from './metrics.js'
 import type { FanOut } from './fanout/FanOut.js'
 import { LocalFanOutHub } from './fanout/LocalFanOut.js'
+import { RedisFanOut } from './fanout/RedisFanOut.js'
 import { redactPath } from './redact.js'
 import { decideAccess } from './rooms/access.js'
 import { RoomManager } from './rooms/RoomManager.js'
@@ -63,7 +64,19 @@ export async function buildApp(
 
   const metrics = new Metrics()
   const store = options.createStore?.(metrics.storeHooks) ?? openStore(config, metrics.storeHooks)
-  const fanout = options.fanout ?? new LocalFanOutHub().join()
+  const fanout =
+    options.fanout ??
+    (config.redisUrl
+      ? await RedisFanOut.connect({
+          url: config.redisUrl,
+          log: app.log.child({ component: 'fanout' }),
+        })
+      : new LocalFanOutHub().join())
+  if (config.storage === 'postgres' && !config.redisUrl) {
+    app.log.warn(
+      'DATABASE_URL without REDIS_URL: instances see each other’s edits by polling PostgreSQL (about a second late) and not each other’s presence; set REDIS_URL for live fan-out',
+    )
+  }
   const rooms = new RoomManager({
     store,
     fanout,

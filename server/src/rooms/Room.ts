@@ -208,6 +208,13 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     if (this.state === 'ready') this.#presence.instanceGone(instance)
   }
 
+  /** Tells other instances who is here and asks who is there (after a fan-out outage). */
+  refreshPresence(): void {
+    if (this.state !== 'ready') return
+    this.#presence.answerQuery()
+    this.ctx.fanout.publish(this.docId, { kind: 'awareness-query' })
+  }
+
   /** The store is ahead of this room (the heads poll saw `head`): read what was missed. */
   behind(head: number): void {
     if (this.state === 'ready' && head > this.#remote.appliedSeq) this.#remote.catchUp()

@@ -36,6 +36,7 @@ export class RoomManager {
   readonly #unloading = new Map<string, Promise<void>>()
   #accepting = true
   #pollTimer: NodeJS.Timeout | undefined
+  #fanoutWasHealthy = true
   /** The links of the sessions in loaded rooms, by token (see {@link grantInUse}). */
   readonly #grants = new Map<string, LinkGrant>()
   readonly #tokensOf = new Map<string, Set<string>>()
@@ -62,6 +63,13 @@ export class RoomManager {
 
   async #pollHeads(): Promise<void> {
     const rooms = [...this.#rooms.values()].filter((room) => room.state === 'ready')
+    const healthy = this.options.fanout.healthy
+    if (healthy && !this.#fanoutWasHealthy) {
+      // Back from a broker outage: others may have dropped this instance's people, and this one
+      // may have missed theirs.
+      for (const room of rooms) room.refreshPresence()
+    }
+    this.#fanoutWasHealthy = healthy
     if (rooms.length === 0) return
     let heads: Map<string, number>
     try {
