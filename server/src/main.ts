@@ -1,5 +1,11 @@
+import Fastify from 'fastify'
 import { ConfigError, loadConfig } from './config.js'
 import { buildApp } from './app.js'
+import { DamagedDatabaseError } from './storage/sqlite/DamagedDatabaseError.js'
+import { DiskFullError } from './storage/sqlite/DiskFullError.js'
+
+/** Exit status when the database is damaged: restarting will not help, recovering will. */
+const EXIT_DAMAGED_DATABASE = 3
 
 let config
 try {
@@ -12,7 +18,32 @@ try {
   throw err
 }
 
-const app = await buildApp(config)
+let app
+try {
+  app = await buildApp(config)
+} catch (err) {
+  // Failures an operator must act on: what to do in plain text on stderr, then one log line for
+  // collectors. The app, and so its logger, never came to be: a logger with the app's settings.
+  const log = () => Fastify({ logger: { level: config.logLevel } }).log
+  if (err instanceof DamagedDatabaseError) {
+    process.stderr.write(`${err.message}\n`)
+    log().fatal(
+      {
+        file: err.file,
+        problem: err.problem,
+        recovery: 'restore the latest backup, or salvage with sqlite3 ".recover" (see stderr)',
+      },
+      'the database is damaged; refusing to start',
+    )
+    process.exit(EXIT_DAMAGED_DATABASE)
+  }
+  if (err instanceof DiskFullError) {
+    process.stderr.write(`${err.message}\n`)
+    log().fatal({ file: err.file, freeBytes: err.freeBytes }, 'the disk is full; cannot start')
+    process.exit(1)
+  }
+  throw err
+}
 try {
   await app.listen({ port: config.port, host: config.host })
 } catch (err) {

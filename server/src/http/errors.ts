@@ -53,7 +53,7 @@ interface ValidationFailure {
  * The API scope's error handler: every error leaves as an {@link ApiError}. Route errors keep
  * their code; a malformed `:id` (every `:id` under /api is a link token) is `malformed-id`; other
  * schema violations and Fastify's own 4xx are `bad-request` & co. with Fastify's message; a store
- * that is down or closed is `unavailable`; anything else is a 500 whose message says nothing.
+ * that is down, closed or failing its commits is `unavailable`; anything else is a 500 whose message says nothing.
  */
 export function handleApiError(
   error: unknown,
@@ -70,7 +70,9 @@ function describe(error: unknown): { code: ApiErrorCode; message: string } {
   if (error instanceof ApiHttpError) return { code: error.code, message: error.message }
   if (
     isStoreError(error, StoreErrorCode.unavailable) ||
-    isStoreError(error, StoreErrorCode.closed)
+    isStoreError(error, StoreErrorCode.closed) ||
+    // A write that could not be stored (a full disk, a database that went away mid-commit).
+    isStoreError(error, StoreErrorCode.commitFailed)
   ) {
     return { code: ApiErrorCode.unavailable, message: 'Storage is unavailable; try again shortly' }
   }

@@ -3,7 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { HealthStatus, ReadinessStatus } from '@tandem/shared'
 import type { AppContext } from '../context.js'
 
-/** `/healthz` (the process answers) and `/readyz` (storage reachable, accepting connections). */
+/**
+ * `/healthz` (the process answers) and `/readyz` (accepting connections, storage reachable and
+ * taking commits: after a failed commit, such as on a full disk, 503 until a write succeeds).
+ */
 export async function healthRoutes(scope: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
   app.get(
@@ -20,7 +23,7 @@ export async function healthRoutes(scope: FastifyInstance, ctx: AppContext): Pro
         await ctx.store.ping()
         return reply.code(200).send({ status: 'ready' })
       } catch (err) {
-        ctx.log.warn({ err }, 'readiness check: storage unreachable')
+        ctx.log.warn({ err }, 'readiness check: storage unreachable or not taking commits')
         return reply.code(503).send({ status: 'storage unreachable' })
       }
     },

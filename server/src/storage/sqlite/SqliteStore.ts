@@ -15,9 +15,10 @@ import type {
   LoadedDocument,
   StoreHooks,
 } from '../DocumentStore.js'
-import { StoreError, StoreErrorCode } from '../errors.js'
-import { GroupCommitQueue, type PendingAppend } from '../groupCommit.js'
-import { migrate, openDatabase } from './migrations.js'
+import { StoreError, StoreErrorCode, isStoreError } from '../errors.js'
+import { GroupCommitQueue } from '../groupCommit.js'
+import { openVerifiedDatabase } from './integrity.js'
+import { packAppends } from './packAppends.js'
 import type { WriterReply, WriterRequest } from './writerMessages.js'
 
 /** Options for {@link SqliteStore}. */
@@ -36,6 +37,12 @@ interface UpdateRow {
   data: Buffer
   crc: number
 }
+
+/**
+ * Bytes the readiness probe commits after a failed commit (see {@link SqliteStore.ping}): more than
+ * a typical batch of edits, so a probe that succeeds means ordinary commits fit again.
+ */
+const PROBE_BYTES = 64 * 1024
 
 // Under the test runner this file runs from src/ as TypeScript; the worker always runs the
 // compiled JavaScript in dist/ (built before the tests).
@@ -64,13 +71,24 @@ export class SqliteStore implements DocumentStore {
   #nextId = 1
   readonly #waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
   #closed = false
+  /**
+   * Set when a write fails (disk full, I/O error, writer gone), cleared when one succeeds. Set at
+   * first too: a server restarted on a full disk is not ready until it has written once.
+   */
+  #writesFailing = true
+  /** The readiness probe in flight, shared by concurrent pings. */
+  #probe: Promise<void> | undefined
 
+  /**
+   * Opens (creating if missing) and migrates the file; throws a DamagedDatabaseError for a damaged
+   * one (its WAL cut short, or pages PRAGMA quick_check rejects), serving none of it, and a
+   * DiskFullError when there is no room to open it (integrity.ts).
+   */
   constructor(options: SqliteStoreOptions) {
     this.#options = options
     this.#hooks = options.hooks ?? {}
-    const db = openDatabase(options.file, options.busyTimeoutMs ?? 5_000)
+    const db = openVerifiedDatabase(options.file, options.busyTimeoutMs ?? 5_000)
     this.#db = db
-    migrate(db)
     this.#stmt = {
       resolveLink: db.prepare<[string], { doc_id: string; role: Role }>(
         'SELECT doc_id, role FROM links WHERE token = ?',
@@ -119,6 +137,7 @@ export class SqliteStore implements DocumentStore {
     })
     const fail = (error: Error) => {
       port1.close()
+      this.#writesFailing = true
       // Nothing pending was committed; callers see the failure. Later requests get a new writer.
       for (const waiter of this.#waiting.values()) {
         waiter.reject(new StoreError(StoreErrorCode.commitFailed, error.message))
@@ -161,10 +180,25 @@ export class SqliteStore implements DocumentStore {
       )
     }
     const id = this.#nextId++
-    return new Promise((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject })
       this.#port.postMessage({ ...request, id }, transfer)
-    })
+    }).then(
+      (value) => {
+        // Only these always write: their success shows the disk takes commits again.
+        if (request.op === 'append' || request.op === 'probe') this.#writesFailing = false
+        return value
+      },
+      (error: unknown) => {
+        if (
+          isStoreError(error, StoreErrorCode.commitFailed) ||
+          isStoreError(error, StoreErrorCode.unavailable)
+        ) {
+          this.#writesFailing = true
+        }
+        throw error
+      },
+    )
   }
 
   /** Reads run on this thread's connection, which is gone once the store closed. */
@@ -310,9 +344,27 @@ export class SqliteStore implements DocumentStore {
     }
   }
 
+  /**
+   * Resolves while the store can commit. Normally one cheap read; before the first write and after
+   * a failed one (a full disk is invisible to reads) it rejects until a probe write of
+   * {@link PROBE_BYTES} through the writer commits, or an append does.
+   */
   async ping(): Promise<void> {
     this.#readable()
-    this.#stmt.ping.get()
+    if (!this.#writesFailing) {
+      this.#stmt.ping.get()
+      return
+    }
+    this.#probe ??= this.#request({ op: 'probe', bytes: PROBE_BYTES }).then(
+      () => {
+        this.#probe = undefined
+      },
+      (error: unknown) => {
+        this.#probe = undefined
+        throw error
+      },
+    )
+    await this.#probe
   }
 
   async close(): Promise<void> {
@@ -324,32 +376,6 @@ export class SqliteStore implements DocumentStore {
     this.#port.close()
     if (this.#db.open) this.#db.close()
   }
-}
-
-/**
- * One batch as one buffer moved (not copied) to the writer. An update can be a view into a socket
- * read that held several frames, and cloning a view clones all of its buffer.
- */
-function packAppends(batch: readonly PendingAppend[]): {
-  request: Extract<Request, { op: 'append' }>
-  buffer: ArrayBuffer
-} {
-  let total = 0
-  for (const item of batch) total += item.data.byteLength
-  const buffer = new ArrayBuffer(total)
-  const bytes = new Uint8Array(buffer)
-  let offset = 0
-  for (const item of batch) {
-    bytes.set(item.data, offset)
-    offset += item.data.byteLength
-  }
-  const request = {
-    op: 'append' as const,
-    docIds: batch.map((item) => item.docId),
-    lengths: batch.map((item) => item.data.byteLength),
-    bytes,
-  }
-  return { request, buffer }
 }
 
 function toBytes(buf: Buffer): Uint8Array {

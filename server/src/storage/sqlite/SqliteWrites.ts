@@ -61,7 +61,20 @@ export class SqliteWrites {
       deleteDocUpdates: db.prepare('DELETE FROM updates WHERE doc_id = ?'),
       deleteLinks: db.prepare('DELETE FROM links WHERE doc_id = ?'),
       deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
+      probe: db.prepare(
+        `INSERT INTO health (id, probed_at, reserve) VALUES (1, ?, zeroblob(?))
+         ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, reserve = excluded.reserve`,
+      ),
     }
+  }
+
+  /**
+   * Rewrites the health row with `bytes` of filler in one transaction (one fsync): succeeds only
+   * if the disk takes a commit of about that size. (A one-page write would fit in the space a
+   * larger failed commit already claimed at the end of the WAL, and prove nothing.)
+   */
+  probe(bytes: number): void {
+    this.#db.transaction(() => this.#stmt.probe.run(Date.now(), bytes))()
   }
 
   createDocument(docId: string, links: readonly { token: string; role: Role }[]): void {

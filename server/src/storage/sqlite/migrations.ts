@@ -44,6 +44,15 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
   `,
+  // One row the readiness probe rewrites after a failed commit (SqliteWrites.probe): a write as
+  // large as a typical batch proves the disk takes commits again.
+  `
+  CREATE TABLE health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at INTEGER NOT NULL,
+    reserve BLOB NOT NULL
+  ) STRICT;
+  `,
 ]
 
 /** Schema version this code writes. */

@@ -12,6 +12,8 @@ export type WriterRequest = { id: number } &
     | { op: 'quarantineUpdates'; docId: string; seqs: number[]; reason: string }
     | { op: 'quarantineSnapshot'; docId: string; reason: string }
     | { op: 'delete'; docId: string }
+    /** A write of `bytes` that only proves the disk takes commits (see SqliteWrites.probe). */
+    | { op: 'probe'; bytes: number }
     | { op: 'close' }
   )
 

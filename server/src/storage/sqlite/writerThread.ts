@@ -31,6 +31,8 @@ function run(request: Exclude<WriterRequest, AppendRequest>): unknown {
       return writes.quarantineSnapshot(request.docId, request.reason)
     case 'delete':
       return writes.delete(request.docId)
+    case 'probe':
+      return writes.probe(request.bytes)
     case 'close':
       db.close()
       return undefined
@@ -62,6 +64,7 @@ function commitAppends(requests: readonly AppendRequest[]): void {
     replies = requests.map((request) => failure(request.id, error))
   }
   for (const reply of replies) port.postMessage(reply)
+  recoverConnection()
 }
 
 /** The reply for a failed request: a uniqueness violation is `exists`, anything else failed. */
@@ -84,6 +87,23 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
     reply = failure(request.id, error)
   }
   port.postMessage(reply)
+  recoverConnection()
+}
+
+/**
+ * A failed write (SQLITE_FULL, an I/O error) rolls its transaction back, and the connection
+ * takes the next one as soon as the disk does. Should a transaction still be open (its rollback
+ * failed too), every later BEGIN would fail: end this thread instead, after its replies, and the
+ * store starts a writer with a fresh connection (SqliteStore.#restartWriter).
+ */
+function recoverConnection(): void {
+  if (!db.open || !db.inTransaction) return
+  try {
+    db.exec('ROLLBACK')
+  } catch {
+    // judged below
+  }
+  if (db.inTransaction) process.exit(1)
 }
 
 port.on('message', (first: WriterRequest) => {
