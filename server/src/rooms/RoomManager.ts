@@ -1,10 +1,21 @@
+import { performance } from 'node:perf_hooks'
 import type { FastifyBaseLogger } from 'fastify'
 import { CloseCode } from '@tandem/shared'
 import type { FanOut } from '../fanout/FanOut.js'
 import type { DocumentStore, LinkGrant } from '../storage/DocumentStore.js'
 import type { EngineHooks } from './hooks.js'
+import { StoreError, StoreErrorCode } from '../storage/errors.js'
 import { Room } from './Room.js'
 import type { Session } from './Session.js'
+
+/**
+ * How often the links of open connections are checked against the store, in milliseconds: a
+ * revocation travels on the fan-out, which may lose it (a broker outage, a dropped message), so
+ * each instance also asks the store now and then. Every second while the fan-out is unhealthy,
+ * and at once when it recovers. Only where other instances share the store (heads polling on).
+ */
+const LINK_CHECK_MS = 10_000
+const LINK_CHECK_UNHEALTHY_MS = 1_000
 
 /** Options for {@link RoomManager}. */
 export interface RoomManagerOptions {
@@ -40,6 +51,10 @@ export class RoomManager {
   /** The links of the sessions in loaded rooms, by token (see {@link grantInUse}). */
   readonly #grants = new Map<string, LinkGrant>()
   readonly #tokensOf = new Map<string, Set<string>>()
+  /** Rooms held loaded by server-side work ({@link use}), with how many holders. */
+  readonly #holders = new Map<Room, number>()
+  #linksCheckedAt = performance.now()
+  #checkingLinks = false
 
   constructor(private readonly options: RoomManagerOptions) {
     if (options.headsPollMs) this.#schedulePoll()
@@ -64,13 +79,18 @@ export class RoomManager {
   async #pollHeads(): Promise<void> {
     const rooms = [...this.#rooms.values()].filter((room) => room.state === 'ready')
     const healthy = this.options.fanout.healthy
-    if (healthy && !this.#fanoutWasHealthy) {
+    const recovered = healthy && !this.#fanoutWasHealthy
+    if (recovered) {
       // Back from a broker outage: others may have dropped this instance's people, and this one
       // may have missed theirs.
       for (const room of rooms) room.refreshPresence()
     }
     this.#fanoutWasHealthy = healthy
     if (rooms.length === 0) return
+    const sinceLinkCheck = performance.now() - this.#linksCheckedAt
+    if (recovered || sinceLinkCheck >= (healthy ? LINK_CHECK_MS : LINK_CHECK_UNHEALTHY_MS)) {
+      void this.#checkLinks()
+    }
     let heads: Map<string, number>
     try {
       heads = await this.options.store.heads(rooms.map((room) => room.docId))
@@ -82,6 +102,35 @@ export class RoomManager {
       const head = heads.get(room.docId)
       if (head === undefined) room.receive({ kind: 'deleted' }, 'store')
       else room.behind(head)
+    }
+  }
+
+  /**
+   * Asks the store about every link in use here and closes the connections of those that no
+   * longer open their document (revoked on another instance, its message lost). A store that
+   * cannot be reached proves nothing: the next check asks again.
+   */
+  async #checkLinks(): Promise<void> {
+    if (this.#checkingLinks) return
+    this.#checkingLinks = true
+    this.#linksCheckedAt = performance.now()
+    try {
+      // One at a time: a check never takes the store's connections from the people editing.
+      for (const grant of [...this.#grants.values()]) {
+        const current = await this.options.store.resolveLink(grant.token)
+        if (current && current.docId === grant.docId && current.role === grant.role) continue
+        if (this.#grants.get(grant.token) !== grant) continue
+        this.#grants.delete(grant.token)
+        const closed = this.#rooms.get(grant.docId)?.closeLinks([grant.token], CloseCode.forbidden)
+        this.options.log.info(
+          { closed },
+          'a link in use was revoked elsewhere; closed its connections',
+        )
+      }
+    } catch (err) {
+      this.options.log.debug({ err }, 'checking the links in use failed')
+    } finally {
+      this.#checkingLinks = false
     }
   }
 
@@ -125,12 +174,49 @@ export class RoomManager {
       session.close(CloseCode.restarting)
       return
     }
-    let room = this.#rooms.get(docId)
-    if (!room && this.#rooms.size >= this.options.maxRooms) {
+    const room = this.#roomFor(docId)
+    if (!room) {
       this.options.hooks.badMessage('too many rooms')
       session.close(CloseCode.overloaded)
       return
     }
+    if (!this.#grants.has(session.token)) {
+      this.#grants.set(session.token, { token: session.token, docId, role: session.role })
+      let tokens = this.#tokensOf.get(docId)
+      if (!tokens) this.#tokensOf.set(docId, (tokens = new Set()))
+      tokens.add(session.token)
+    }
+    room.addSession(session)
+  }
+
+  /**
+   * Runs `fn` on the document's loaded room, loading it first if needed, and keeps the room
+   * loaded until `fn` settles (server-side work such as saving or restoring a version). Rejects
+   * with a StoreError `unavailable` while shutting down, when too many rooms are loaded, or when
+   * the document cannot be loaded.
+   */
+  async use<T>(docId: string, fn: (room: Room) => T | Promise<T>): Promise<T> {
+    const room = this.#accepting ? this.#roomFor(docId) : undefined
+    if (!room) throw new StoreError(StoreErrorCode.unavailable, 'no room for this document now')
+    this.#holders.set(room, (this.#holders.get(room) ?? 0) + 1)
+    try {
+      await room.loaded
+      if (room.state !== 'ready') {
+        throw new StoreError(StoreErrorCode.unavailable, 'the document could not be loaded')
+      }
+      return await fn(room)
+    } finally {
+      const left = (this.#holders.get(room) ?? 1) - 1
+      if (left > 0) this.#holders.set(room, left)
+      else this.#holders.delete(room)
+      if (left === 0 && room.sessions.size === 0) this.#scheduleUnload(room)
+    }
+  }
+
+  /** The document's room, created (loading) if needed; undefined when no more may be loaded. */
+  #roomFor(docId: string): Room | undefined {
+    let room = this.#rooms.get(docId)
+    if (!room && this.#rooms.size >= this.options.maxRooms) return undefined
     if (!room) {
       room = new Room(
         docId,
@@ -155,18 +241,12 @@ export class RoomManager {
         if (room?.state === 'failed') this.#scheduleUnload(room)
       })
     }
-    if (!this.#grants.has(session.token)) {
-      this.#grants.set(session.token, { token: session.token, docId, role: session.role })
-      let tokens = this.#tokensOf.get(docId)
-      if (!tokens) this.#tokensOf.set(docId, (tokens = new Set()))
-      tokens.add(session.token)
-    }
     const timer = this.#idleTimers.get(room)
     if (timer) {
       clearTimeout(timer)
       this.#idleTimers.delete(room)
     }
-    room.addSession(session)
+    return room
   }
 
   #scheduleUnload(room: Room): void {
@@ -175,7 +255,7 @@ export class RoomManager {
     const delay = room.state === 'failed' ? 0 : this.options.roomIdleMs
     const timer = setTimeout(() => {
       this.#idleTimers.delete(room)
-      if (room.sessions.size === 0) void this.#unload(room)
+      if (room.sessions.size === 0 && !this.#holders.has(room)) void this.#unload(room)
     }, delay)
     timer.unref()
     this.#idleTimers.set(room, timer)
