@@ -1,7 +1,11 @@
 import type { Page } from '@playwright/test'
+import { linkId } from '../fixtures/EditorPage.js'
 import { expect, test } from '../fixtures/test.js'
 
-const REVOKED = 'This link no longer gives access to the document'
+/** What a page whose link someone else reset says (see dead-links.spec.ts for the rest). */
+const RESET = 'This link was reset'
+/** What any page says when its link stopped working, in one form or another. */
+const STOPPED_TEXTS = [RESET, 'This link no longer works', 'no longer gives access', 'Disconnected']
 
 /**
  * Starts recording which of `texts` ever appear on `page` (a flash that is gone again by the
@@ -51,7 +55,7 @@ test('resetting the view link cuts off the old one; the new one opens read-only;
   expect(new URL(alice.editor.page.url()).pathname).toBe(editPath)
 
   // Bob's open connection is closed for good, with the reason in words.
-  await expect(bob.editor.page.getByRole('alert')).toContainText(REVOKED)
+  await expect(bob.editor.page.getByRole('alert')).toContainText(RESET)
   await expect(bob.editor.connection).toHaveText('Disconnected')
   await expect(bob.editor.editorRoot).toHaveAttribute('data-connection', 'stopped')
   await expect(alice.editor.person('Bob (viewing)')).toHaveCount(0)
@@ -117,7 +121,7 @@ test('resetting the edit link moves this tab to the new link with its unsent edi
   await alice.editor.typeAtEnd('Typed but never sent.', { newParagraph: true })
   await expect(alice.editor.saveState).toHaveText('Saving…')
 
-  const flashes = await watchForTexts(page, [REVOKED, 'Opening document', 'Disconnected'])
+  const flashes = await watchForTexts(page, [...STOPPED_TEXTS, 'Opening document'])
   await alice.editor.openShare()
   await alice.editor.resetLink('Edit link')
 
@@ -133,7 +137,7 @@ test('resetting the edit link moves this tab to the new link with its unsent edi
   expect(await alice.editor.blocks()).toEqual(['Saved before.', 'Typed but never sent.'])
 
   // Dave, on the old edit link, is stopped and told why.
-  await expect(dave.editor.page.getByRole('alert')).toContainText(REVOKED)
+  await expect(dave.editor.page.getByRole('alert')).toContainText(RESET)
   await expect(dave.editor.editorRoot).toHaveAttribute('data-connection', 'stopped')
   await expect(dave.editor.text).toHaveAttribute('contenteditable', 'false')
 
@@ -158,4 +162,7 @@ test('resetting the edit link moves this tab to the new link with its unsent edi
   await expect(recent).toHaveCount(1)
   await expect(recent).toHaveAttribute('href', newPath)
   await expect(recent).toContainText('Budget')
+  // And so does this device's copy of it: none is left behind under the old link.
+  await expect.poll(() => alice.editor.localCopies()).toContain(linkId(newPath))
+  await expect.poll(() => alice.editor.localCopies()).not.toContain(oldId)
 })

@@ -1,28 +1,32 @@
 import {
   closeReasons,
-  decodeMessage,
   DOCUMENT_TOO_LARGE_REASON,
   DocumentFields,
   generateDocumentId,
   isPermanentClose,
-  MalformedMessageError,
-  MessageType,
   READ_ONLY_REASON,
   Role,
   SyncParam,
   CloseCode,
-  type Message,
   type PresenceUser,
 } from '@tandem/shared'
-import { IndexeddbPersistence } from 'y-indexeddb'
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { getIdentity, subscribeIdentity } from '../presence'
+import { lookUpDocument } from './api'
 import { createCountingWebSocket } from './countingWebSocket'
+import { handleServerMessages } from './serverMessages'
+import { LocalCopy } from './LocalCopy'
+import { forgetDocument, markDead, type DeadLinkReason } from './recentDocuments'
 import { ReconnectScheduler } from './reconnectPolicy'
 import { SaveTracker } from './SaveTracker'
-import { computeSessionStatus, sameSessionStatus, type SessionStatus } from './sessionStatus'
+import {
+  computeSessionStatus,
+  sameSessionStatus,
+  type DeadLink,
+  type SessionStatus,
+} from './sessionStatus'
 
 /**
  * This tab's secret for the sync socket: the server binds the presence entries a connection
@@ -67,7 +71,7 @@ export class CollabSession {
   /** Set when this tab moved here from its rotated edit link: the links it knew then. */
   readonly handoverLinks: DocumentLinks | undefined
   readonly provider: WebsocketProvider
-  readonly persistence: IndexeddbPersistence
+  private readonly local: LocalCopy
   private readonly tracker: SaveTracker
   private readonly listeners = new Set<() => void>()
   private status: SessionStatus
@@ -84,6 +88,9 @@ export class CollabSession {
    * server has closed the old link's socket (4403) as part of it, which is then no error.
    */
   private rotation: 'none' | 'expected' | 'closed' = 'none'
+  /** The link itself no longer works (reset or gone), and what became of this device's copy. */
+  private deadLink: DeadLink | undefined
+  private destroyed = false
   private readonly reconnect: ReconnectScheduler
   private readonly cleanups: Array<() => void> = []
 
@@ -101,8 +108,8 @@ export class CollabSession {
     this.reconnect = new ReconnectScheduler(() => {
       if (!this.browserOffline && !this.stopped) this.provider.connect()
     })
-    this.persistence = new IndexeddbPersistence(`tandem:${id}`, this.doc)
-    this.persistence.on('synced', () => this.refresh())
+    this.local = new LocalCopy(id, this.doc)
+    this.local.persistence.on('synced', () => this.refresh())
 
     const WebSocketClass = createCountingWebSocket(
       () => this.tracker.socketOpened(),
@@ -115,7 +122,10 @@ export class CollabSession {
       params: { [SyncParam.ack]: '1', [SyncParam.tab]: TAB_SECRET },
       WebSocketPolyfill: WebSocketClass,
     })
-    this.installMessageHandlers()
+    handleServerMessages(this.provider, {
+      saved: (count) => this.tracker.acknowledged(count),
+      denied: (reason) => this.denied(reason),
+    })
     this.status = this.computeStatus()
 
     const provider = this.provider
@@ -147,6 +157,7 @@ export class CollabSession {
     // Checked after the provider's own update handler, with the same condition it sends on.
     const onUpdate = (_update: Uint8Array, origin: unknown): void => {
       if (origin === provider) return
+      this.local.noteUpdate(origin)
       const ws = provider.ws
       this.tracker.localChange(provider.wsconnected && ws !== null && ws.readyState === ws.OPEN)
     }
@@ -217,13 +228,56 @@ export class CollabSession {
     }
   }
 
+  /**
+   * The link no longer works for `reason` (the server said so): stops for good, and then this
+   * device forgets the link (recent list, local copy) unless the copy may hold changes the server
+   * never confirmed; those stay, listed as dead, until the person deletes them
+   * ({@link deleteLocalCopy}) after copying what they need. A view link never holds any. Called
+   * again, it changes nothing.
+   */
+  linkGone(reason: DeadLinkReason): void {
+    if (this.destroyed || (this.deadLink && this.deadLink.localCopy !== 'checking')) return
+    this.reconnect.cancel()
+    if (!this.stopped) {
+      const code = reason === 'reset' ? CloseCode.forbidden : CloseCode.unknownDocument
+      this.stopped = { code, reason: closeReasons[code] }
+      this.provider.disconnect()
+    }
+    if (!this.readOnly && this.local.holdsUnsaved(this.tracker.allSaved)) {
+      markDead(this.id, reason)
+      this.deadLink = { reason, localCopy: 'kept', unsaved: true }
+    } else {
+      forgetDocument(this.id)
+      this.deadLink = { reason, localCopy: 'deleted', unsaved: false }
+      void this.local.delete()
+    }
+    this.refresh()
+  }
+
+  /**
+   * Deletes this device's copy of the document (the text stays in this page until it closes),
+   * and the recent list's entry when the link no longer works. For a link this tab replaced, and
+   * for a dead link's copy once its person has what they need from it.
+   */
+  deleteLocalCopy(): Promise<void> {
+    if (this.deadLink) {
+      forgetDocument(this.id)
+      this.deadLink = { ...this.deadLink, localCopy: 'deleted' }
+      this.refresh()
+    }
+    return this.local.delete()
+  }
+
   /** Disconnects, tells the others this person left and releases the IndexedDB handle. */
   destroy(): void {
+    // Unconfirmed edits made here stay marked: the copy is then kept if the link dies unseen.
+    this.recordUnsaved(true)
+    this.destroyed = true
     this.reconnect.cancel()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     removeAwarenessStates(this.awareness, [this.doc.clientID], 'session closed')
     this.provider.destroy()
-    void this.persistence.destroy()
+    this.local.close()
     this.doc.destroy()
     this.listeners.clear()
   }
@@ -242,52 +296,24 @@ export class CollabSession {
     }
     const known = closeReasons[code as CloseCode] as string | undefined
     this.stopped = { code, reason: known ?? (reason || 'Connection refused') }
+    if (code === CloseCode.unknownDocument) this.linkGone('gone')
+    else if (code === CloseCode.forbidden) this.confirmReset()
   }
 
   /**
-   * Handles the server messages y-websocket does not know: the "saved" ack and the auth denial.
-   * y-websocket has read the message type from `decoder`; the codec decodes the whole message
-   * (`decoder.arr`) again, and the decoder is left at its end. A malformed one is ignored.
+   * A 4403 means a reset link, but a refused origin gets it too: only the server saying the link
+   * no longer exists makes it dead (and lets this device forget it). Until then nothing is
+   * decided; any other answer leaves the plain refusal.
    */
-  private installMessageHandlers(): void {
-    const handler: WebsocketProvider['messageHandlers'][number] = (_encoder, decoder) => {
-      const bytes = decoder.arr
-      decoder.pos = bytes.length
-      let message: Message
-      try {
-        message = decodeMessage(bytes)
-      } catch (error) {
-        if (error instanceof MalformedMessageError) return
-        throw error
-      }
-      this.receive(message)
-    }
-    const handlers = this.provider.messageHandlers
-    handlers[MessageType.saved] = handler
-    handlers[MessageType.auth] = handler
-  }
-
-  /** A decoded message from the server that y-websocket's own handlers leave to this session. */
-  private receive(message: Message): void {
-    switch (message.type) {
-      case 'saved':
-        this.tracker.acknowledged(message.count)
-        return
-      case 'permission-denied':
-        this.denied(message.reason)
-        return
-      case 'sync-step1':
-      case 'sync-step2':
-      case 'sync-update':
-      case 'awareness':
-      case 'query-awareness':
-        // y-websocket's own handlers take these types; they never reach this one.
-        return
-      default: {
-        const unknown: never = message
-        return unknown
-      }
-    }
+  private confirmReset(): void {
+    if (this.deadLink) return
+    this.deadLink = { reason: 'reset', localCopy: 'checking', unsaved: false }
+    void lookUpDocument(this.id).then((result) => {
+      if (this.destroyed || this.deadLink?.localCopy !== 'checking') return
+      if (result.kind === 'not-found') return this.linkGone('reset')
+      this.deadLink = undefined
+      this.refresh()
+    })
   }
 
   /** The server denied something for `reason`: a view link's write, a full document, access. */
@@ -327,15 +353,19 @@ export class CollabSession {
     const onPageShow = (event: PageTransitionEvent): void => {
       if (event.persisted) this.awareness.setLocalStateField('user', getIdentity())
     }
+    // Hidden may mean closed for good (a phone discards background tabs without notice).
+    const onVisibility = (): void => this.recordUnsaved()
     window.addEventListener('offline', onOffline)
     window.addEventListener('online', onOnline)
     window.addEventListener('pagehide', onPageHide)
     window.addEventListener('pageshow', onPageShow)
+    document.addEventListener('visibilitychange', onVisibility)
     this.cleanups.push(() => {
       window.removeEventListener('offline', onOffline)
       window.removeEventListener('online', onOnline)
       window.removeEventListener('pagehide', onPageHide)
       window.removeEventListener('pageshow', onPageShow)
+      document.removeEventListener('visibilitychange', onVisibility)
     })
   }
 
@@ -353,12 +383,23 @@ export class CollabSession {
       wsConnected: this.provider.wsconnected,
       synced: this.provider.synced,
       failedSinceSync: this.failedSinceSync,
-      localLoaded: this.persistence.synced,
+      localLoaded: this.local.loaded,
       readOnly: this.readOnly,
       full: this.full,
       refused: this.refused,
       allSaved: this.tracker.allSaved,
       hasUnsent: this.tracker.hasUnsent,
+      deadLink: this.deadLink,
+    })
+  }
+
+  /** Keeps the recent list's `unsaved` marker current; `closing` when this session ends. */
+  private recordUnsaved(closing = false): void {
+    if (this.destroyed || this.readOnly || this.local.deleted) return
+    this.local.record({
+      allSaved: this.tracker.allSaved,
+      online: this.status.connection === 'online',
+      unattended: closing || document.visibilityState === 'hidden',
     })
   }
 
@@ -366,6 +407,7 @@ export class CollabSession {
     const next = this.computeStatus()
     if (sameSessionStatus(this.status, next)) return
     this.status = next
+    this.recordUnsaved()
     for (const listener of this.listeners) listener()
   }
 }

@@ -12,6 +12,6 @@ export {
   updateRole,
   updateTitle,
 } from './recentDocuments'
-export type { RecentDocument } from './recentDocuments'
-export type { ConnectionState, SaveState, SessionStatus } from './sessionStatus'
+export type { DeadLinkReason, RecentDocument } from './recentDocuments'
+export type { ConnectionState, DeadLink, SaveState, SessionStatus } from './sessionStatus'
 export { useCollabSession, useSessionStatus } from './useCollabSession'

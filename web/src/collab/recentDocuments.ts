@@ -9,7 +9,20 @@ export interface RecentDocument {
   lastOpenedMs: number
   /** The link's role when last checked (`edit` or `view`), so it opens right offline too. */
   role?: string
+  /**
+   * This device has changes to it that the server had not confirmed when it last could not tell
+   * (offline, page hidden or closed, link cut off): its local copy must not be thrown away unasked.
+   */
+  unsaved?: boolean
+  /**
+   * The link no longer works (`reset`: someone replaced it; `gone`: reset or deleted). Such an
+   * entry stays listed only while this device keeps its copy with unsaved changes.
+   */
+  dead?: DeadLinkReason
 }
+
+/** Why a link stopped working: `reset` (closed with 4403 after a reset) or `gone` (no such link). */
+export type DeadLinkReason = 'reset' | 'gone'
 
 const STORAGE_KEY = 'tandem.recentDocuments'
 /** How many documents the home list remembers; the oldest fall off. */
@@ -23,16 +36,30 @@ function read(): readonly RecentDocument[] {
   try {
     const parsed: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]')
     if (!Array.isArray(parsed)) return []
-    return parsed.filter(
-      (d): d is RecentDocument =>
-        typeof d === 'object' &&
-        d !== null &&
-        isValidDocumentId((d as RecentDocument).id) &&
-        typeof (d as RecentDocument).title === 'string' &&
-        typeof (d as RecentDocument).lastOpenedMs === 'number',
-    )
+    return parsed
+      .filter(
+        (d): d is RecentDocument =>
+          typeof d === 'object' &&
+          d !== null &&
+          isValidDocumentId((d as RecentDocument).id) &&
+          typeof (d as RecentDocument).title === 'string' &&
+          typeof (d as RecentDocument).lastOpenedMs === 'number',
+      )
+      .map(normalize)
   } catch {
     return []
+  }
+}
+
+/** The optional markers in their expected forms (the list is stored where anything may edit it). */
+function normalize(entry: RecentDocument): RecentDocument {
+  const { unsaved, dead, ...rest } = entry
+  const reason: DeadLinkReason | undefined =
+    dead === undefined ? undefined : dead === 'reset' ? 'reset' : 'gone'
+  return {
+    ...rest,
+    ...(unsaved === true || reason ? { unsaved: true } : {}),
+    ...(reason ? { dead: reason } : {}),
   }
 }
 
@@ -91,6 +118,29 @@ export function replaceDocumentId(oldId: string, newId: string): void {
   const list = getRecentDocuments()
   if (!list.some((d) => d.id === oldId)) return
   write(list.filter((d) => d.id !== newId).map((d) => (d.id === oldId ? { ...d, id: newId } : d)))
+}
+
+/** Records whether document `id` has unconfirmed changes on this device, if it is listed. */
+export function setUnsaved(id: string, unsaved: boolean): void {
+  const list = getRecentDocuments()
+  if (!list.some((d) => d.id === id && (d.unsaved === true) !== unsaved)) return
+  write(list.map((d) => (d.id === id ? withUnsaved(d, unsaved) : d)))
+}
+
+function withUnsaved(entry: RecentDocument, unsaved: boolean): RecentDocument {
+  if (unsaved) return { ...entry, unsaved: true }
+  const { unsaved: _dropped, ...rest } = entry
+  return rest
+}
+
+/**
+ * Link `id` stopped working for `reason` but its local copy holds unsaved changes: the entry
+ * stays, marked, so the copy can still be opened (and copied or deleted) from the list.
+ */
+export function markDead(id: string, reason: DeadLinkReason): void {
+  const list = getRecentDocuments()
+  if (!list.some((d) => d.id === id && (d.dead !== reason || !d.unsaved))) return
+  write(list.map((d) => (d.id === id ? { ...d, dead: reason, unsaved: true } : d)))
 }
 
 /** Removes document `id` from this browser's list (the document itself is untouched). */

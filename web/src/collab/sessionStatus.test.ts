@@ -16,6 +16,7 @@ function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
     refused: false,
     allSaved: true,
     hasUnsent: false,
+    deadLink: undefined,
     ...overrides,
   }
 }
@@ -79,6 +80,15 @@ describe('computeSessionStatus: save state', () => {
     expect(save({ refused: true, browserOffline: true, hasUnsent: true })).toBe('refused')
   })
 
+  it('dead link: kept on this device while the copy is kept, nothing once it is deleted', () => {
+    const stopped = { code: 4403, reason: 'reset' }
+    const kept = { reason: 'reset', localCopy: 'kept', unsaved: true } as const
+    expect(save({ stopped, allSaved: false, hasUnsent: true, deadLink: kept })).toBe('local')
+    const deleted = { ...kept, localCopy: 'deleted' } as const
+    expect(save({ stopped, allSaved: false, hasUnsent: true, deadLink: deleted })).toBe('idle')
+    expect(save({ stopped, refused: true, deadLink: deleted })).toBe('idle')
+  })
+
   it('passes the flags through', () => {
     const status = computeSessionStatus(
       inputs({ synced: false, localLoaded: false, readOnly: true, full: true }),
@@ -106,6 +116,7 @@ describe('sameSessionStatus', () => {
       { readOnly: true },
       { full: true },
       { stopped: { code: 4404, reason: 'gone' } },
+      { deadLink: { reason: 'gone', localCopy: 'checking', unsaved: false } as const },
     ]) {
       expect(
         sameSessionStatus(base, computeSessionStatus(inputs(overrides))),

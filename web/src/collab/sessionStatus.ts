@@ -1,3 +1,5 @@
+import type { DeadLinkReason } from './recentDocuments'
+
 /** What the connection badge shows. `stopped`: the server refused the document for good. */
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopped'
 
@@ -6,6 +8,19 @@ export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopped'
  * `refused` means the server declined changes (view-only link, or the document is full).
  */
 export type SaveState = 'saved' | 'saving' | 'local' | 'refused' | 'idle'
+
+/** A link that stopped working for good, and what became of this device's copy of it. */
+export interface DeadLink {
+  /** `reset`: refused with 4403 and unknown to the server since; `gone`: 4404 or not found. */
+  reason: DeadLinkReason
+  /**
+   * `checking`: a 4403 is being confirmed with the server, nothing decided yet; `kept`: the copy
+   * holds changes the server never confirmed and stays until the person decides; `deleted`.
+   */
+  localCopy: 'checking' | 'kept' | 'deleted'
+  /** Changes the server never confirmed are in this page (still on screen): offer to copy them. */
+  unsaved: boolean
+}
 
 /** A snapshot of a session's state; a new object on every change (for useSyncExternalStore). */
 export interface SessionStatus {
@@ -21,6 +36,8 @@ export interface SessionStatus {
   full: boolean
   /** Close code and reason in words when `connection` is `stopped`. */
   stopped?: { code: number; reason: string }
+  /** Set when the link itself no longer works (reset or gone), beside `stopped`. */
+  deadLink?: DeadLink
 }
 
 /** Everything a session's status is computed from, read at one moment. */
@@ -46,13 +63,16 @@ export interface StatusInputs {
   allSaved: boolean
   /** Some local changes have not reached the server at all (the save tracker's `hasUnsent`). */
   hasUnsent: boolean
+  /** The link no longer works; once its copy is deleted nothing is kept anywhere any more. */
+  deadLink: DeadLink | undefined
 }
 
 /**
  * The status a session shows for `inputs`. Connection: a refusal wins, then a replaced link
  * (`connecting`: the new link's session takes over), the browser's offline flag, an open and
  * synced socket, a failed attempt since the last sync; otherwise still connecting. Save: refused
- * changes win; online it is saved or saving; otherwise kept locally if anything is unsaved.
+ * changes win (unless the dead link's copy is deleted: nothing is kept then); online it is saved or
+ * saving; otherwise kept locally if anything is unsaved.
  */
 export function computeSessionStatus(inputs: StatusInputs): SessionStatus {
   let connection: ConnectionState
@@ -64,7 +84,8 @@ export function computeSessionStatus(inputs: StatusInputs): SessionStatus {
   else connection = 'connecting'
 
   let save: SaveState
-  if (inputs.refused) save = 'refused'
+  if (inputs.deadLink?.localCopy === 'deleted') save = 'idle'
+  else if (inputs.refused) save = 'refused'
   else if (connection === 'online') save = inputs.allSaved ? 'saved' : 'saving'
   else if (inputs.hasUnsent || !inputs.allSaved) save = 'local'
   else save = 'idle'
@@ -77,10 +98,11 @@ export function computeSessionStatus(inputs: StatusInputs): SessionStatus {
     readOnly: inputs.readOnly,
     full: inputs.full,
     ...(inputs.stopped ? { stopped: inputs.stopped } : {}),
+    ...(inputs.deadLink ? { deadLink: inputs.deadLink } : {}),
   }
 }
 
-/** True when `a` and `b` show the same thing (`stopped` compared by identity). */
+/** True when `a` and `b` show the same thing (`stopped` and `deadLink` compared by identity). */
 export function sameSessionStatus(a: SessionStatus, b: SessionStatus): boolean {
   return (
     a.connection === b.connection &&
@@ -89,6 +111,7 @@ export function sameSessionStatus(a: SessionStatus, b: SessionStatus): boolean {
     a.save === b.save &&
     a.readOnly === b.readOnly &&
     a.full === b.full &&
-    a.stopped === b.stopped
+    a.stopped === b.stopped &&
+    a.deadLink === b.deadLink
   )
 }

@@ -13,6 +13,8 @@ interface ShareDialogProps {
   onReset?: (role: Role) => Promise<void>
   /** A link this tab has just replaced, announced as new (e.g. after moving to a new edit link). */
   replaced?: Role
+  /** This tab's own link no longer works: there is nothing to share, only what to do instead. */
+  linkGone?: boolean
   open: boolean
   onClose: () => void
 }
@@ -21,7 +23,8 @@ interface ShareDialogProps {
  * The document's links with "Copy" and, for an edit link, "Reset link" (a new link replaces the
  * old one, which stops working at once for everyone using it).
  */
-export function ShareDialog({ links, onReset, replaced, open, onClose }: ShareDialogProps) {
+export function ShareDialog(props: ShareDialogProps) {
+  const { links, onReset, replaced, linkGone, open, onClose } = props
   const [replacedHere, setReplacedHere] = useState<ReadonlySet<Role>>(
     () => new Set(replaced ? [replaced] : []),
   )
@@ -36,6 +39,12 @@ export function ShareDialog({ links, onReset, replaced, open, onClose }: ShareDi
   return (
     <Dialog open={open} onClose={onClose} title="Share this document">
       <div className="stack">
+        {linkGone && (
+          <p className="share-gone">
+            The link you opened this document with no longer works, so there is no link to share
+            from here. Ask whoever shared it with you for the new link.
+          </p>
+        )}
         {links.edit && (
           <LinkRow
             label="Edit link"

@@ -96,4 +96,14 @@ export const icons = {
       <path d="M5 13v6a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-6" />
     </Icon>
   ),
+  chevronLeft: (
+    <Icon>
+      <path d="m15 6-6 6 6 6" />
+    </Icon>
+  ),
+  chevronRight: (
+    <Icon>
+      <path d="m9 6 6 6-6 6" />
+    </Icon>
+  ),
 } as const

@@ -1,6 +1,7 @@
 import { EditorContent, useEditor } from '@tiptap/react'
-import { useEffect, useState } from 'react'
+import { useEffect, useState, type RefObject } from 'react'
 import type { CollabSession, SessionStatus } from '../collab'
+import { exportDocument, type DocumentExporter } from './documentExport'
 import { createExtensions } from './extensions'
 import { TitleField } from './TitleField'
 import { Toolbar } from './Toolbar'
@@ -8,13 +9,15 @@ import { Toolbar } from './Toolbar'
 interface DocumentEditorProps {
   session: CollabSession
   status: SessionStatus
+  /** Receives a reader of the current title and text while the editor exists (for copying). */
+  exporterRef?: RefObject<DocumentExporter | null>
 }
 
 /**
  * The title and the rich-text editor of one document. The editor root carries `data-sync`,
  * `data-connection` and `data-saved` so tests (and curious people) can see the sync state.
  */
-export function DocumentEditor({ session, status }: DocumentEditorProps) {
+export function DocumentEditor({ session, status, exporterRef }: DocumentEditorProps) {
   const [linkOpen, setLinkOpen] = useState(false)
   const editable = !status.readOnly && !status.full && status.connection !== 'stopped'
 
@@ -52,9 +55,18 @@ export function DocumentEditor({ session, status }: DocumentEditorProps) {
     if (editor.isEditable !== editable) editor.setEditable(editable)
   }, [editor, editable])
 
+  useEffect(() => {
+    if (!exporterRef) return
+    exporterRef.current = () => exportDocument(editor, session.title.toString())
+    return () => {
+      exporterRef.current = null
+    }
+  }, [editor, exporterRef, session])
+
   return (
     <>
-      {!status.readOnly && (
+      {/* Nothing to format where nothing can be changed: a view link, or a link that is dead. */}
+      {!status.readOnly && !status.deadLink && (
         <Toolbar
           editor={editor}
           disabled={!editable}

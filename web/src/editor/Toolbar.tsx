@@ -3,6 +3,7 @@ import { useEditorState } from '@tiptap/react'
 import { useLayoutEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
 import { icons } from '../components/icons'
 import { LinkDialog } from './LinkDialog'
+import { useScrollEdges } from './useScrollEdges'
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform)
 const mod = isMac ? '⌘' : 'Ctrl+'
@@ -41,7 +42,10 @@ interface ToolbarProps {
   setLinkOpen: (open: boolean) => void
 }
 
-/** Formatting, lists, blocks, link and per-user undo/redo, each showing whether it is active. */
+/**
+ * Formatting, lists, blocks, link and per-user undo/redo, each showing whether it is active. Where
+ * the buttons do not fit, they scroll sideways, and a faded arrow marks each edge with more.
+ */
 export function Toolbar({ editor, disabled, linkOpen, setLinkOpen }: ToolbarProps) {
   const state = useEditorState({
     editor,
@@ -66,6 +70,9 @@ export function Toolbar({ editor, disabled, linkOpen, setLinkOpen }: ToolbarProp
   const chain = () => editor.chain().focus()
   const ref = useRef<HTMLDivElement>(null)
   const current = useRef(0)
+  // On a narrow screen the buttons scroll sideways: a fade with an arrow at each edge that hides
+  // some says there is more (decorative: arrow keys and screen readers reach every button).
+  const more = useScrollEdges(ref)
 
   // One Tab stop for the whole toolbar; arrow keys move between buttons (WAI-ARIA toolbar).
   const buttons = (): HTMLButtonElement[] =>
@@ -103,140 +110,160 @@ export function Toolbar({ editor, disabled, linkOpen, setLinkOpen }: ToolbarProp
 
   return (
     <div
-      ref={ref}
-      className="toolbar"
-      role="toolbar"
-      aria-label="Formatting"
-      onKeyDown={onKeyDown}
-      onFocus={onFocus}
+      className="toolbar-frame"
+      data-more-start={more.start || undefined}
+      data-more-end={more.end || undefined}
     >
-      <div className="toolbar-group">
-        <ToolbarButton
-          label="Undo"
-          shortcut={`${mod}Z`}
-          disabled={disabled || !state.canUndo}
-          onClick={() => chain().undo().run()}
-        >
-          {icons.undo}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Redo"
-          shortcut={isMac ? '⇧⌘Z' : 'Ctrl+Y'}
-          disabled={disabled || !state.canRedo}
-          onClick={() => chain().redo().run()}
-        >
-          {icons.redo}
-        </ToolbarButton>
-      </div>
-      <div className="toolbar-group">
-        {([1, 2, 3] as const).map((level) => (
+      <div
+        ref={ref}
+        className="toolbar"
+        role="toolbar"
+        aria-label="Formatting"
+        onKeyDown={onKeyDown}
+        onFocus={onFocus}
+      >
+        <div className="toolbar-group">
           <ToolbarButton
-            key={level}
-            label={`Heading ${level}`}
-            shortcut={`${mod}${isMac ? '⌥' : 'Alt+'}${level}`}
-            active={state[`h${level}`]}
-            disabled={disabled}
-            onClick={() => chain().toggleHeading({ level }).run()}
+            label="Undo"
+            shortcut={`${mod}Z`}
+            disabled={disabled || !state.canUndo}
+            onClick={() => chain().undo().run()}
           >
-            <span className="toolbar-text">H{level}</span>
+            {icons.undo}
           </ToolbarButton>
-        ))}
+          <ToolbarButton
+            label="Redo"
+            shortcut={isMac ? '⇧⌘Z' : 'Ctrl+Y'}
+            disabled={disabled || !state.canRedo}
+            onClick={() => chain().redo().run()}
+          >
+            {icons.redo}
+          </ToolbarButton>
+        </div>
+        <div className="toolbar-group">
+          {([1, 2, 3] as const).map((level) => (
+            <ToolbarButton
+              key={level}
+              label={`Heading ${level}`}
+              shortcut={`${mod}${isMac ? '⌥' : 'Alt+'}${level}`}
+              active={state[`h${level}`]}
+              disabled={disabled}
+              onClick={() => chain().toggleHeading({ level }).run()}
+            >
+              <span className="toolbar-text">H{level}</span>
+            </ToolbarButton>
+          ))}
+        </div>
+        <div className="toolbar-group">
+          <ToolbarButton
+            label="Bold"
+            shortcut={`${mod}B`}
+            active={state.bold}
+            disabled={disabled}
+            onClick={() => chain().toggleBold().run()}
+          >
+            <span className="toolbar-text toolbar-bold">B</span>
+          </ToolbarButton>
+          <ToolbarButton
+            label="Italic"
+            shortcut={`${mod}I`}
+            active={state.italic}
+            disabled={disabled}
+            onClick={() => chain().toggleItalic().run()}
+          >
+            <span className="toolbar-text toolbar-italic">I</span>
+          </ToolbarButton>
+          <ToolbarButton
+            label="Strikethrough"
+            shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}S`}
+            active={state.strike}
+            disabled={disabled}
+            onClick={() => chain().toggleStrike().run()}
+          >
+            <span className="toolbar-text toolbar-strike">S</span>
+          </ToolbarButton>
+          <ToolbarButton
+            label="Inline code"
+            shortcut={`${mod}E`}
+            active={state.code}
+            disabled={disabled}
+            onClick={() => chain().toggleCode().run()}
+          >
+            {icons.code}
+          </ToolbarButton>
+          <ToolbarButton
+            label="Link"
+            shortcut={`${mod}K`}
+            active={state.link}
+            disabled={disabled}
+            onClick={() => setLinkOpen(true)}
+          >
+            {icons.link}
+          </ToolbarButton>
+        </div>
+        <div className="toolbar-group">
+          <ToolbarButton
+            label="Bullet list"
+            shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}8`}
+            active={state.bulletList}
+            disabled={disabled}
+            onClick={() => chain().toggleBulletList().run()}
+          >
+            {icons.bulletList}
+          </ToolbarButton>
+          <ToolbarButton
+            label="Numbered list"
+            shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}7`}
+            active={state.orderedList}
+            disabled={disabled}
+            onClick={() => chain().toggleOrderedList().run()}
+          >
+            {icons.orderedList}
+          </ToolbarButton>
+          <ToolbarButton
+            label="Task list"
+            shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}9`}
+            active={state.taskList}
+            disabled={disabled}
+            onClick={() => chain().toggleTaskList().run()}
+          >
+            {icons.taskList}
+          </ToolbarButton>
+          <ToolbarButton
+            label="Quote"
+            shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}B`}
+            active={state.blockquote}
+            disabled={disabled}
+            onClick={() => chain().toggleBlockquote().run()}
+          >
+            {icons.quote}
+          </ToolbarButton>
+          <ToolbarButton
+            label="Code block"
+            shortcut={`${mod}${isMac ? '⌥' : 'Alt+'}C`}
+            active={state.codeBlock}
+            disabled={disabled}
+            onClick={() => chain().toggleCodeBlock().run()}
+          >
+            {icons.codeBlock}
+          </ToolbarButton>
+        </div>
+        <LinkDialog editor={editor} open={linkOpen} onClose={() => setLinkOpen(false)} />
       </div>
-      <div className="toolbar-group">
-        <ToolbarButton
-          label="Bold"
-          shortcut={`${mod}B`}
-          active={state.bold}
-          disabled={disabled}
-          onClick={() => chain().toggleBold().run()}
-        >
-          <span className="toolbar-text toolbar-bold">B</span>
-        </ToolbarButton>
-        <ToolbarButton
-          label="Italic"
-          shortcut={`${mod}I`}
-          active={state.italic}
-          disabled={disabled}
-          onClick={() => chain().toggleItalic().run()}
-        >
-          <span className="toolbar-text toolbar-italic">I</span>
-        </ToolbarButton>
-        <ToolbarButton
-          label="Strikethrough"
-          shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}S`}
-          active={state.strike}
-          disabled={disabled}
-          onClick={() => chain().toggleStrike().run()}
-        >
-          <span className="toolbar-text toolbar-strike">S</span>
-        </ToolbarButton>
-        <ToolbarButton
-          label="Inline code"
-          shortcut={`${mod}E`}
-          active={state.code}
-          disabled={disabled}
-          onClick={() => chain().toggleCode().run()}
-        >
-          {icons.code}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Link"
-          shortcut={`${mod}K`}
-          active={state.link}
-          disabled={disabled}
-          onClick={() => setLinkOpen(true)}
-        >
-          {icons.link}
-        </ToolbarButton>
-      </div>
-      <div className="toolbar-group">
-        <ToolbarButton
-          label="Bullet list"
-          shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}8`}
-          active={state.bulletList}
-          disabled={disabled}
-          onClick={() => chain().toggleBulletList().run()}
-        >
-          {icons.bulletList}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Numbered list"
-          shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}7`}
-          active={state.orderedList}
-          disabled={disabled}
-          onClick={() => chain().toggleOrderedList().run()}
-        >
-          {icons.orderedList}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Task list"
-          shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}9`}
-          active={state.taskList}
-          disabled={disabled}
-          onClick={() => chain().toggleTaskList().run()}
-        >
-          {icons.taskList}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Quote"
-          shortcut={`${mod}${isMac ? '⇧' : 'Shift+'}B`}
-          active={state.blockquote}
-          disabled={disabled}
-          onClick={() => chain().toggleBlockquote().run()}
-        >
-          {icons.quote}
-        </ToolbarButton>
-        <ToolbarButton
-          label="Code block"
-          shortcut={`${mod}${isMac ? '⌥' : 'Alt+'}C`}
-          active={state.codeBlock}
-          disabled={disabled}
-          onClick={() => chain().toggleCodeBlock().run()}
-        >
-          {icons.codeBlock}
-        </ToolbarButton>
-      </div>
-      <LinkDialog editor={editor} open={linkOpen} onClose={() => setLinkOpen(false)} />
+      <span
+        className="toolbar-more toolbar-more-start"
+        aria-hidden="true"
+        data-testid="toolbar-more-start"
+      >
+        {icons.chevronLeft}
+      </span>
+      <span
+        className="toolbar-more toolbar-more-end"
+        aria-hidden="true"
+        data-testid="toolbar-more-end"
+      >
+        {icons.chevronRight}
+      </span>
     </div>
   )
 }

@@ -1,5 +1,5 @@
 import { closeReasons, CloseCode, isValidDocumentId, Role } from '@tandem/shared'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import {
   findRecentDocument,
   lookUpDocument,
@@ -11,37 +11,47 @@ import {
   useCollabSession,
   useSessionStatus,
   type CollabSession,
+  type DeadLinkReason,
   type DocumentInfo,
   type DocumentLinks,
   type DocumentLookup,
 } from '../collab'
+import { DeadLinkNotice } from '../components/DeadLinkNotice'
 import { icons } from '../components/icons'
 import { Link } from '../components/Link'
 import { ShareDialog } from '../components/ShareDialog'
 import { StatusBadge } from '../components/StatusBadge'
-import { DocumentEditor, useTitleText } from '../editor'
+import { DocumentEditor, useTitleText, type DocumentExporter } from '../editor'
 import { navigate } from '../navigation'
 import { PresenceBar } from '../presence'
 import { MessagePage } from './MessagePage'
 
-/** `open` carries what the server said, or only the remembered role when it was not asked yet. */
+/**
+ * `open` carries what the server said, or only the remembered role when it was not asked yet;
+ * `gone` when a link opened from this device's copy turned out to be dead (the session decides
+ * what becomes of the copy).
+ */
 type Gate =
   | { kind: 'checking' }
-  | { kind: 'open'; info?: DocumentInfo; role?: string }
+  | { kind: 'open'; info?: DocumentInfo; role?: string; gone?: DeadLinkReason }
   | Exclude<DocumentLookup, { kind: 'found' }>
 
 /**
  * Decides whether to open document `id`: yes when the server knows it, or when the server cannot
  * be reached but this browser has opened it before (the local copy opens offline). A document
- * opened before opens at once; the server's answer follows.
+ * opened before opens at once; the server's answer follows, and if the link is dead the open
+ * session is told (it forgets the link, or keeps a copy with unsaved changes for its person).
  */
 function useDocumentGate(id: string): Gate {
   const [gate, setGate] = useState<Gate>(() => {
     if (!isValidDocumentId(id)) return { kind: 'invalid' }
     const recent = findRecentDocument(id)
-    return recent
-      ? { kind: 'open', ...(recent.role ? { role: recent.role } : {}) }
-      : { kind: 'checking' }
+    if (!recent) return { kind: 'checking' }
+    return {
+      kind: 'open',
+      ...(recent.role ? { role: recent.role } : {}),
+      ...(recent.dead ? { gone: recent.dead } : {}),
+    }
   })
   useEffect(() => {
     if (!isValidDocumentId(id)) return
@@ -52,6 +62,8 @@ function useDocumentGate(id: string): Gate {
         setGate({ kind: 'open', info: result.info, role: result.info.role })
       } else if (result.kind === 'unreachable') {
         setGate((g) => (g.kind === 'open' ? g : result))
+      } else if (result.kind === 'not-found') {
+        setGate((g) => (g.kind === 'open' ? { ...g, gone: g.gone ?? 'gone' } : result))
       } else {
         setGate(result)
       }
@@ -73,7 +85,7 @@ export function DocumentPage({ id }: { id: string }) {
         </main>
       )
     case 'open':
-      return <OpenDocument id={id} info={gate.info} role={gate.role} />
+      return <OpenDocument id={id} info={gate.info} role={gate.role} gone={gate.gone} />
     case 'invalid':
       return (
         <MessagePage title="This link doesn't lead to a document">
@@ -105,9 +117,11 @@ interface OpenDocumentProps {
   id: string
   info: DocumentInfo | undefined
   role: string | undefined
+  /** The server no longer knows this link (or this device knew it dead already). */
+  gone: DeadLinkReason | undefined
 }
 
-function OpenDocument({ id, info, role }: OpenDocumentProps) {
+function OpenDocument({ id, info, role, gone }: OpenDocumentProps) {
   const session = useCollabSession(id)
   useEffect(() => markOpened(id), [id])
   useEffect(() => {
@@ -115,6 +129,9 @@ function OpenDocument({ id, info, role }: OpenDocumentProps) {
     updateRole(id, role)
     session?.setRole(role)
   }, [id, role, session])
+  useEffect(() => {
+    if (gone) session?.linkGone(gone)
+  }, [gone, session])
   if (!session) {
     return (
       <main className="message-page" aria-busy="true">
@@ -130,8 +147,12 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
   const title = useTitleText(session.title)
   // A tab that just moved to its new edit link shows it straight away, ready to copy.
   const [shareOpen, setShareOpen] = useState(() => session.handoverLinks !== undefined)
-  // Links replaced here since the server described them.
-  const [replacedLinks, setReplacedLinks] = useState<DocumentLinks>({})
+  // The links as last heard, when newer than `info`: replaced here, or re-read for the dialog.
+  const [latestLinks, setLatestLinks] = useState<DocumentLinks>()
+  // Counts resets made here: an answer asked for before the latest one is older than it.
+  const resetsHere = useRef(0)
+  const exporterRef = useRef<DocumentExporter>(null)
+  const dead = status.deadLink
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled'} · Tandem`
@@ -139,20 +160,37 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
   }, [title, session.id])
   useEffect(() => () => void (document.title = 'Tandem'), [])
 
-  if (status.stopped?.code === CloseCode.unknownDocument) {
+  // Someone else may have reset a link since this page heard of it: the dialog shows what the
+  // server says now (while it answers, and when it cannot, the links known so far).
+  useEffect(() => {
+    if (!shareOpen || dead) return
+    const controller = new AbortController()
+    const resetsBefore = resetsHere.current
+    void lookUpDocument(session.id, controller.signal).then((result) => {
+      if (result.kind === 'found' && resetsHere.current === resetsBefore) {
+        setLatestLinks(result.info.links)
+      }
+    })
+    return () => controller.abort()
+  }, [shareOpen, dead, session.id])
+
+  if (dead?.reason === 'gone' && dead.localCopy === 'deleted' && !dead.unsaved) {
     return (
-      <MessagePage title="Document not found">
-        <p>{status.stopped.reason}. It may have been deleted.</p>
+      <MessagePage title="This link no longer works">
+        <p>
+          Someone with edit access may have reset it, or the document was deleted. Ask whoever
+          shared it with you for the new link.
+        </p>
+        <p className="muted">It has been removed from your recent documents on this device.</p>
       </MessagePage>
     )
   }
 
-  const links: DocumentLinks = {
-    ...(info?.links ??
-      session.handoverLinks ??
-      (status.readOnly ? { view: session.id } : { edit: session.id })),
-    ...replacedLinks,
-  }
+  const links: DocumentLinks =
+    latestLinks ??
+    info?.links ??
+    session.handoverLinks ??
+    (status.readOnly ? { view: session.id } : { edit: session.id })
   const resetLink = async (role: Role): Promise<void> => {
     if (role === Role.edit) {
       const rotated = await rotateOwnEditLink(session, links)
@@ -160,8 +198,9 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
       navigate(rotated.url, { replace: true, keepScroll: true })
       return
     }
+    resetsHere.current += 1
     const { id } = await rotateLink(session.id, role)
-    setReplacedLinks((current) => ({ ...current, [role]: id }))
+    setLatestLinks({ ...links, [role]: id })
   }
 
   return (
@@ -185,7 +224,15 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
           </button>
         </div>
       </header>
-      {status.stopped && (
+      {dead && (
+        <DeadLinkNotice
+          deadLink={dead}
+          viewOnly={status.readOnly}
+          read={() => exporterRef.current?.()}
+          onDelete={() => void session.deleteLocalCopy()}
+        />
+      )}
+      {status.stopped && !dead && (
         <div className="banner banner-error" role="alert">
           <strong>Disconnected:</strong> {status.stopped.reason}.{' '}
           {status.stopped.code === CloseCode.forbidden ? (
@@ -213,12 +260,13 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
         </div>
       )}
       <main className="document-main">
-        <DocumentEditor session={session} status={status} />
+        <DocumentEditor session={session} status={status} exporterRef={exporterRef} />
       </main>
       <ShareDialog
-        links={links}
-        onReset={links.edit ? resetLink : undefined}
+        links={dead ? {} : links}
+        onReset={links.edit && !dead ? resetLink : undefined}
         replaced={session.handoverLinks ? Role.edit : undefined}
+        linkGone={dead !== undefined}
         open={shareOpen}
         onClose={() => setShareOpen(false)}
       />

@@ -69,22 +69,31 @@ export function HomePage() {
               <li key={doc.id} className="recent-item">
                 <Link href={documentPath(doc.id)} className="recent-link">
                   <span className="recent-title">{doc.title || 'Untitled'}</span>
-                  <span className="recent-meta">
-                    Opened{' '}
-                    <time dateTime={new Date(doc.lastOpenedMs).toISOString()}>
-                      {relativeTime(doc.lastOpenedMs)}
-                    </time>
-                  </span>
+                  {doc.dead ? (
+                    // Its copy holds unsaved changes: opening it is how to copy or delete them.
+                    <span className="recent-meta recent-dead">
+                      Link no longer works · your unsaved changes are kept on this device
+                    </span>
+                  ) : (
+                    <span className="recent-meta">
+                      Opened{' '}
+                      <time dateTime={new Date(doc.lastOpenedMs).toISOString()}>
+                        {relativeTime(doc.lastOpenedMs)}
+                      </time>
+                    </span>
+                  )}
                 </Link>
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label={`Remove “${doc.title || 'Untitled'}” from this list`}
-                  title="Remove from this list (the document is not deleted)"
-                  onClick={() => forgetDocument(doc.id)}
-                >
-                  ×
-                </button>
+                {!doc.dead && (
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Remove “${doc.title || 'Untitled'}” from this list`}
+                    title="Remove from this list (the document is not deleted)"
+                    onClick={() => forgetDocument(doc.id)}
+                  >
+                    ×
+                  </button>
+                )}
               </li>
             ))}
           </ul>
