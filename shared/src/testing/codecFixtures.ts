@@ -4,11 +4,7 @@
  */
 import * as encoding from 'lib0/encoding'
 import { expect } from 'vitest'
-import {
-  MalformedMessageError,
-  decodeMessage,
-  type Message,
-} from '../codec.js'
+import { MalformedMessageError, decodeMessage, type Message } from '../codec.js'
 import {
   DOCUMENT_TOO_LARGE_REASON,
   MessageType,

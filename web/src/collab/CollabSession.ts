@@ -19,7 +19,7 @@ import { createCountingWebSocket } from './countingWebSocket'
 import { handleServerMessages } from './serverMessages'
 import { LocalCopy } from './LocalCopy'
 import { forgetDocument, markDead, type DeadLinkReason } from './recentDocuments'
-import { ReconnectScheduler } from './reconnectPolicy'
+import { ReconnectScheduler } from '@tandem/shared'
 import { SaveTracker } from './SaveTracker'
 import {
   computeSessionStatus,

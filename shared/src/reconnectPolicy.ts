@@ -1,10 +1,21 @@
-// No DOM here: the unit tests (reconnectPolicy.test.ts) run this module in Node.
-import { CloseCode, isPermanentClose } from '@tandem/shared'
+/**
+ * When a client reconnects: the web app's policy, shared so the bench's storms and the chaos tests
+ * drive the very same code. Runtime-agnostic (no DOM, no Node types).
+ */
+import { CloseCode, isPermanentClose } from './closeCodes.js'
 
 /** First reconnect window, in milliseconds: the first retry waits between 0 and this. */
 export const RECONNECT_BASE_MS = 500
-/** Longest reconnect window, in milliseconds (reached after about six failed attempts). */
-export const RECONNECT_MAX_MS = 30_000
+/**
+ * Longest reconnect window, in milliseconds (reached after five failed attempts). It bounds the
+ * tail after an outage: the last client is back at most this long after the server is.
+ */
+export const RECONNECT_MAX_MS = 10_000
+/**
+ * Longest window while the server is restarting (after a 1012, until the next sync): a restart is
+ * brief, so clients come back within a few seconds of it, spread over this window.
+ */
+export const RESTART_MAX_MS = 4_000
 /**
  * Attempts counted at least this high after "busy" closes (1013 overloaded, 4529 rate limited),
  * so those retries spread over a few seconds even right after a good connection.
@@ -32,10 +43,11 @@ export function reconnectDelayMs(
   attempt: number,
   code: number,
   random: () => number = Math.random,
+  capMs: number = RECONNECT_MAX_MS,
 ): number | undefined {
   if (isPermanentClose(code)) return undefined
   const effective = BUSY_CODES.has(code) ? Math.max(attempt, BUSY_MIN_ATTEMPT) : attempt
-  return Math.floor(random() * reconnectWindowMs(effective))
+  return Math.floor(random() * Math.min(capMs, reconnectWindowMs(effective)))
 }
 
 /** Timer functions the scheduler uses; the browser's by default, a fake clock in tests. */
@@ -44,9 +56,16 @@ export interface Timers {
   clear: (handle: unknown) => void
 }
 
-const realTimers: Timers = {
-  set: (callback, delayMs) => setTimeout(callback, delayMs),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+/** Both runtimes have these; shared/ is compiled without DOM or Node types, so they are named here. */
+const timerFunctions = globalThis as unknown as {
+  setTimeout(callback: () => void, delayMs: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** The runtime's own timers. */
+export const realTimers: Timers = {
+  set: (callback, delayMs) => timerFunctions.setTimeout(callback, delayMs),
+  clear: (handle) => timerFunctions.clearTimeout(handle),
 }
 
 /**
@@ -57,6 +76,8 @@ export class ReconnectScheduler {
   private attempt = 0
   private timer: unknown
   private pending = false
+  /** The server said it is restarting (1012) and no connection has synced since. */
+  private restarting = false
 
   /** `connect` opens a socket; it is only ever called from a timer this scheduler set. */
   constructor(
@@ -72,7 +93,9 @@ export class ReconnectScheduler {
    */
   closed(code: number): number | undefined {
     this.cancel()
-    const delayMs = reconnectDelayMs(this.attempt, code, this.random)
+    if (code === CloseCode.restarting) this.restarting = true
+    const cap = this.restarting ? RESTART_MAX_MS : RECONNECT_MAX_MS
+    const delayMs = reconnectDelayMs(this.attempt, code, this.random, cap)
     if (delayMs === undefined) return undefined
     this.attempt += 1
     this.pending = true
@@ -87,6 +110,7 @@ export class ReconnectScheduler {
   /** A connection synced: the next failure starts again from the shortest window. */
   synced(): void {
     this.attempt = 0
+    this.restarting = false
   }
 
   /** Drops a pending reconnect (going offline, retrying by hand, closing the document). */

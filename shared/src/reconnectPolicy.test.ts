@@ -1,14 +1,15 @@
-import { CloseCode } from '@tandem/shared'
+import { CloseCode } from './closeCodes.js'
 import { describe, expect, it } from 'vitest'
 import {
   BUSY_MIN_ATTEMPT,
   RECONNECT_BASE_MS,
   RECONNECT_MAX_MS,
+  RESTART_MAX_MS,
   ReconnectScheduler,
   reconnectDelayMs,
   reconnectWindowMs,
   type Timers,
-} from './reconnectPolicy'
+} from './reconnectPolicy.js'
 
 /** An artificial clock: timers fire only when the test advances time past their deadline. */
 class FakeClock implements Timers {
@@ -63,12 +64,13 @@ describe('reconnect windows and delays', () => {
       2000,
       4000,
       8000,
-      16_000,
+      RECONNECT_MAX_MS,
       RECONNECT_MAX_MS,
       RECONNECT_MAX_MS,
       RECONNECT_MAX_MS,
       RECONNECT_MAX_MS,
     ])
+    expect(RECONNECT_MAX_MS).toBe(10_000)
     expect(reconnectWindowMs(0)).toBe(RECONNECT_BASE_MS)
     expect(reconnectWindowMs(-3)).toBe(RECONNECT_BASE_MS)
     expect(reconnectWindowMs(10_000)).toBe(RECONNECT_MAX_MS)
@@ -112,8 +114,28 @@ describe('ReconnectScheduler', () => {
       expect(connectsAtMs).toHaveLength(i + 1)
       expect(s.waiting).toBe(false)
     }
-    expect(delays).toEqual([250, 500, 1000, 2000, 4000, 8000, 15_000, 15_000])
+    expect(delays).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000])
     expect(s.attempts).toBe(8)
+  })
+
+  it('while the server restarts (1012, until the next sync) the window stays short', () => {
+    const { clock, scheduler: s } = scheduler()
+    const delays: Array<number | undefined> = [s.closed(CloseCode.restarting)]
+    clock.advance(delays[0]!)
+    // The restarting server refuses connections for a while: abnormal closes follow.
+    for (let i = 0; i < 7; i++) {
+      delays.push(s.closed(1006))
+      clock.advance(delays.at(-1)!)
+    }
+    expect(Math.max(...delays.map((d) => d!))).toBeLessThan(RESTART_MAX_MS)
+    expect(delays.at(-1)).toBe(RESTART_MAX_MS / 2)
+    s.synced()
+    for (let i = 0; i < 7; i++) {
+      delays.push(s.closed(1006))
+      clock.advance(delays.at(-1)!)
+    }
+    // After a sync, an outage of another kind backs off to the full window again.
+    expect(delays.at(-1)).toBe(RECONNECT_MAX_MS / 2)
   })
 
   it('keeps at most one reconnect pending: a second close replaces the first', () => {
