@@ -1,9 +1,11 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     // Unit tests sit beside their modules in src/; integration tests live in test/.
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Several server processes at once: their own run, after this one (vitest.cluster.config.ts).
+    exclude: ['test/cluster/**', ...configDefaults.exclude],
     globalSetup: ['test/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

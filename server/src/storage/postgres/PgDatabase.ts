@@ -42,6 +42,11 @@ export class PgDatabase {
     // and reported here; the next query opens a new one. Queries report their own failures.
     this.#pool.on('error', () => {})
     this.#commitPool.on('error', () => {})
+    // A checked-out client has no pool 'error' listener: if its socket breaks, pg emits 'error'
+    // besides failing the query, and an unheard 'error' would end the process. The query reports it.
+    for (const pool of [this.#pool, this.#commitPool]) {
+      pool.on('connect', (client) => client.on('error', () => {}))
+    }
     // Failures reach the calls that wait for the schema; nothing else must see them.
     this.migrated().catch(() => {})
   }
