@@ -35,7 +35,12 @@ export class PresenceGuard {
    * (the web app validates what it renders). Throws MalformedMessageError for a broken update or
    * a state that is not JSON.
    */
-  vet(session: Session, update: Uint8Array): Uint8Array | undefined {
+  vet(
+    session: Session,
+    update: Uint8Array,
+    /** The clock of the state the room holds for a client id, if any. */
+    clockOf: (clientId: number) => number | undefined = () => undefined,
+  ): Uint8Array | undefined {
     const kept: AwarenessEntry[] = []
     for (const entry of decodeAwarenessUpdate(update)) {
       if (entry.json.length > Limits.maxAwarenessStateBytes) {
@@ -44,6 +49,13 @@ export class PresenceGuard {
       }
       const state = parseState(entry.json)
       const owner = this.#owners.get(entry.clientId)
+      if (!owner && state !== null) {
+        // A stock client sends back every presence change it hears. Nobody here owns the id (its
+        // person is on another instance) and the room already has this state: an echo, not a
+        // claim — taking ownership would let this connection's exit remove that person.
+        const known = clockOf(entry.clientId)
+        if (known !== undefined && entry.clock <= known) continue
+      }
       if (owner && owner.session !== session) {
         const proven = session.tabSecret !== undefined && owner.secret === session.tabSecret
         if (!proven) {

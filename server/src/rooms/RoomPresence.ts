@@ -35,7 +35,7 @@ export class RoomPresence {
 
   /** An awareness message's update from a session: vetted, applied, relayed. */
   fromSession(session: Session, update: Uint8Array): void {
-    const vetted = this.#guard.vet(session, update)
+    const vetted = this.#guard.vet(session, update, (id) => this.#awareness.meta.get(id)?.clock)
     if (vetted) awarenessProtocol.applyAwarenessUpdate(this.#awareness, vetted, session)
   }
 
