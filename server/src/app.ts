@@ -3,18 +3,22 @@ import fastifyHelmet from '@fastify/helmet'
 import type { Config } from './config.js'
 import type { AppContext } from './context.js'
 import { Metrics } from './metrics.js'
+import { Converter } from './convert/Converter.js'
 import type { FanOut } from './fanout/FanOut.js'
 import { LocalFanOutHub } from './fanout/LocalFanOut.js'
 import { RedisFanOut } from './fanout/RedisFanOut.js'
 import { redactPath } from './redact.js'
 import { decideAccess } from './rooms/access.js'
 import { RoomManager } from './rooms/RoomManager.js'
+import { AUTO_VERSION_INTERVAL_MS, setVersionSettings } from './rooms/versions/settings.js'
 import { Session } from './rooms/Session.js'
 import type { DocumentStore, StoreHooks } from './storage/DocumentStore.js'
 import { openStore } from './storage/openStore.js'
 import { SyncEndpoint } from './transport/syncEndpoint.js'
 import { configureApi } from './http/api.js'
 import { documentRoutes } from './routes/documents.js'
+import { versionRoutes } from './routes/versions.js'
+import { exportRoutes } from './routes/export.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { webRoutes } from './routes/web.js'
@@ -29,6 +33,11 @@ export interface BuildOptions {
   createStore?: (hooks: StoreHooks) => DocumentStore
   /** Fan-out to other instances; by default a hub of this app's own (no other instances). */
   fanout?: FanOut
+  /**
+   * The clock version history reads (when a version is taken, what retention thins), in
+   * milliseconds since the epoch; tests move it instead of waiting.
+   */
+  versionClock?: () => number
 }
 
 declare module 'fastify' {
@@ -77,6 +86,12 @@ export async function buildApp(
       'DATABASE_URL without REDIS_URL: instances see each other’s edits by polling PostgreSQL (about a second late) and not each other’s presence; set REDIS_URL for live fan-out',
     )
   }
+  setVersionSettings(store, {
+    retention: config.versionRetention,
+    intervalMs: AUTO_VERSION_INTERVAL_MS,
+    everyUpdates: config.versionEveryUpdates,
+    now: options.versionClock ?? (() => Date.now()),
+  })
   const rooms = new RoomManager({
     store,
     fanout,
@@ -89,7 +104,8 @@ export async function buildApp(
     // Only a shared database has writers this instance does not hear from directly.
     headsPollMs: config.storage === 'postgres' ? 1_000 : 0,
   })
-  const ctx: AppContext = { config, store, rooms, metrics, log: app.log }
+  const converter = new Converter({ log: app.log.child({ component: 'convert' }) })
+  const ctx: AppContext = { config, store, rooms, converter, metrics, log: app.log }
   app.decorate('tandem', ctx)
 
   const sessionEnv = { limits: config, hooks: metrics }
@@ -125,6 +141,7 @@ export async function buildApp(
     await sync.close(config.shutdownGraceMs)
   })
   app.addHook('onClose', async () => {
+    await converter.close()
     await fanout.close()
     await store.close()
   })
@@ -157,6 +174,8 @@ export async function buildApp(
   await app.register(async (scope) => {
     await configureApi(scope, config)
     await documentRoutes(scope, ctx)
+    await versionRoutes(scope, ctx)
+    await exportRoutes(scope, ctx)
   })
   await app.register(async (scope) => healthRoutes(scope, ctx))
   await app.register(async (scope) => metricsRoutes(scope, ctx))

@@ -1,6 +1,11 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Limits } from '@tandem/shared'
+import {
+  DEFAULT_RETENTION,
+  parseRetention,
+  type RetentionTier,
+} from './rooms/versions/retention.js'
 
 /** Repository root, two levels above this file (server/src or server/dist). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -65,6 +70,17 @@ export interface Config {
   heartbeatIntervalMs: number
   /** Requests per minute per client address on /api. */
   apiRateLimitPerMinute: number
+  /**
+   * How automatic versions are thinned as they age (VERSION_RETENTION, see retention.ts); named
+   * and restore versions are kept forever.
+   */
+  versionRetention: RetentionTier[]
+  /**
+   * Also save an automatic version after every this many writes to a loaded document; 0 (the
+   * default) is off. Not for production: benchmarks and tests set it (VERSION_EVERY_UPDATES) to
+   * measure what saving versions costs editing.
+   */
+  versionEveryUpdates: number
 }
 
 type Env = Record<string, string | undefined>
@@ -121,6 +137,15 @@ function trustProxy(env: Env): boolean | number | string[] {
     )
   }
   return list
+}
+
+function retention(env: Env): RetentionTier[] {
+  const raw = env.VERSION_RETENTION?.trim() || DEFAULT_RETENTION
+  try {
+    return parseRetention(raw)
+  } catch (err) {
+    throw new ConfigError(`VERSION_RETENTION: ${(err as Error).message}`)
+  }
 }
 
 function url(env: Env, name: string, schemes: readonly string[]): string | undefined {
@@ -215,5 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     slowConsumerBytes,
     heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 30_000, 100, 3_600_000),
     apiRateLimitPerMinute: int(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
+    versionRetention: retention(env),
+    versionEveryUpdates: int(env, 'VERSION_EVERY_UPDATES', 0, 0, 1_000_000),
   }
 }

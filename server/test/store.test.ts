@@ -6,7 +6,10 @@ import { StoreError } from '../src/storage/errors.js'
 import { MemoryStore } from '../src/storage/MemoryStore.js'
 import { PostgresStore } from '../src/storage/postgres/PostgresStore.js'
 import { SCHEMA_VERSION } from '../src/storage/postgres/schema.js'
-import { SCHEMA_VERSION as SQLITE_SCHEMA_VERSION } from '../src/storage/sqlite/migrations.js'
+import {
+  MIGRATIONS as SQLITE_MIGRATIONS,
+  SCHEMA_VERSION as SQLITE_SCHEMA_VERSION,
+} from '../src/storage/sqlite/migrations.js'
 import { SqliteStore } from '../src/storage/sqlite/SqliteStore.js'
 import { cleanupDirs, tempDir, waitFor } from './helpers.js'
 import {
@@ -28,6 +31,10 @@ storeContract('memory', async () => {
       const record = store.records(docId).find((r) => r.seq === seq)
       if (record) record.data[0] = (record.data[0] ?? 0) ^ 0xff
     },
+    corruptVersion(docId, versionId) {
+      const version = store.versionRecords(docId).find((v) => v.id === versionId)
+      if (version) version.data[0] = (version.data[0] ?? 0) ^ 0xff
+    },
   }
 })
 
@@ -41,6 +48,13 @@ storeContract('sqlite', async () => {
       db.prepare(
         'UPDATE updates SET data = randomblob(length(data)) WHERE doc_id = ? AND seq = ?',
       ).run(docId, seq)
+      db.close()
+    },
+    corruptVersion(docId, versionId) {
+      const db = new Database(file)
+      db.prepare(
+        'UPDATE versions SET data = zeroblob(length(data)) WHERE doc_id = ? AND id = ?',
+      ).run(docId, versionId)
       db.close()
     },
     async reopen() {
@@ -76,6 +90,43 @@ describe('sqlite specifics', () => {
     await store.close()
   })
 
+  test('migrating to version history keeps quarantined records and quarantines versions too', async () => {
+    const file = path.join(await tempDir(), 'tandem.db')
+    const old = new Database(file)
+    for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) old.exec(migration)
+    old.pragma('user_version = 2')
+    old
+      .prepare(
+        `INSERT INTO quarantine (doc_id, kind, seq, data, crc, reason, created_at)
+         VALUES ('d', 'update', 3, x'0102', 7, 'checksum mismatch', 1)`,
+      )
+      .run()
+    old.close()
+    const store = new SqliteStore({ file })
+    await store.createDocument('d', [])
+    const saved = await store.saveVersion('d', {
+      kind: 'auto',
+      name: null,
+      createdAt: 1,
+      authors: [],
+      summary: new Uint8Array([1]),
+      data: new Uint8Array([2, 3]),
+    })
+    const damage = new Database(file)
+    damage.prepare("UPDATE versions SET data = x'0000'").run()
+    damage.close()
+    expect(await store.getVersion('d', saved.id)).toBeUndefined()
+    await store.close()
+    const db = new Database(file, { readonly: true })
+    expect(db.pragma('user_version', { simple: true })).toBe(3)
+    const kept = db.prepare('SELECT kind, seq, reason FROM quarantine ORDER BY id').all()
+    db.close()
+    expect(kept).toEqual([
+      { kind: 'update', seq: 3, reason: 'checksum mismatch' },
+      { kind: 'version', seq: 1, reason: 'checksum mismatch' },
+    ])
+  })
+
   test('refuses a database from a newer schema version', async () => {
     const file = path.join(await tempDir(), 'tandem.db')
     const db = new Database(file)
@@ -109,6 +160,14 @@ if (pgProblem) {
     return {
       store,
       corrupt: (docId, seq) => flipFirstByte(db, 'doc_updates', docId, seq),
+      corruptVersion: (docId, versionId) =>
+        withClient(db.url, (client) =>
+          client.query(
+            `UPDATE doc_versions SET data = set_byte(data, 0, get_byte(data, 0) # 255)
+             WHERE doc_id = $1 AND id = $2`,
+            [docId, versionId],
+          ),
+        ).then(() => undefined),
       async reopen() {
         await store.close()
         return PostgresStore.open(db.url)

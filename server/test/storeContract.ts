@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import type { DocumentStore } from '../src/storage/DocumentStore.js'
+import type { DocumentStore, NewVersion } from '../src/storage/DocumentStore.js'
 import { StoreError } from '../src/storage/errors.js'
 
 /** A store under test, plus a way to damage one stored record as a disk would. */
@@ -7,6 +7,8 @@ export interface StoreUnderTest {
   store: DocumentStore
   /** Flips bytes of the record `seq` of `docId` without updating its checksum. */
   corrupt(docId: string, seq: number): void | Promise<void>
+  /** Flips bytes of the body of version `versionId` of `docId` without updating its checksum. */
+  corruptVersion(docId: string, versionId: string): void | Promise<void>
   /** Closes and reopens the store on the same data, if it persists (undefined for memory). */
   reopen?(): Promise<DocumentStore>
   /** Releases what `make` created besides the store (a database, a directory); always runs. */
@@ -14,6 +16,17 @@ export interface StoreUnderTest {
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values)
+
+/** A version to save: `n` marks its bytes, so each one is recognisable when read back. */
+const version = (n: number, fields: Partial<NewVersion> = {}): NewVersion => ({
+  kind: 'auto',
+  name: null,
+  createdAt: Date.UTC(2025, 0, 1) + n * 60_000,
+  authors: [{ name: `Author ${n}`, color: '#3b82c4' }],
+  summary: bytes(n, 1),
+  data: bytes(n, 2, 3, 4),
+  ...fields,
+})
 
 /** The storage contract every DocumentStore implementation must pass. */
 export function storeContract(name: string, make: () => Promise<StoreUnderTest>): void {
@@ -222,6 +235,122 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect((await store.load('d')).updates).toEqual([])
     })
 
+    test('versions list newest first, without their bytes; each reads back exactly', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      const first = await store.saveVersion('d', version(1))
+      const named = await store.saveVersion('d', version(3, { kind: 'named', name: 'Draft' }))
+      // Saved later but taken earlier: ordered by when the state was taken.
+      const older = await store.saveVersion('d', version(2, { kind: 'restore' }))
+      // The same instant as `named`: the one saved later comes first.
+      const tie = await store.saveVersion('d', version(4, { createdAt: named.createdAt }))
+      expect(first).toEqual({
+        id: first.id,
+        kind: 'auto',
+        name: null,
+        createdAt: Date.UTC(2025, 0, 1) + 60_000,
+        authors: [{ name: 'Author 1', color: '#3b82c4' }],
+      })
+      expect(first.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
+      const listed = await store.listVersions('d')
+      expect(listed).toEqual([tie, named, older, first])
+      expect(listed.every((v) => !('data' in v) && !('summary' in v))).toBe(true)
+      expect(named).toMatchObject({ kind: 'named', name: 'Draft' })
+      const read = await store.getVersion('d', named.id)
+      expect(read).toEqual({ ...named, summary: bytes(3, 1), data: bytes(3, 2, 3, 4) })
+      expect(await store.latestVersion('d')).toEqual({
+        ...tie,
+        summary: bytes(4, 1),
+        data: bytes(4, 2, 3, 4),
+      })
+      expect(await store.getVersion('d', 'no-such-version')).toBeUndefined()
+      await store.createDocument('other', [])
+      expect(await store.getVersion('other', named.id)).toBeUndefined()
+      expect(await store.listVersions('other')).toEqual([])
+      expect(await store.latestVersion('other')).toBeUndefined()
+    })
+
+    test('a version of a document that does not exist is not-found', async () => {
+      const { store } = await open()
+      expect(await store.saveVersion('missing', version(1)).catch(code)).toBe('not-found')
+      const author = { clientId: 1, name: 'A', color: '#000000', role: 'edit' as const }
+      expect(await store.saveAuthors('missing', [author], { replace: true }).catch(code)).toBe(
+        'not-found',
+      )
+    })
+
+    test('a version failing its checksum is quarantined, never returned', async () => {
+      const sut = await open()
+      const { store } = sut
+      await store.createDocument('d', [])
+      const kept = await store.saveVersion('d', version(1))
+      const damaged = await store.saveVersion('d', version(2))
+      await sut.corruptVersion('d', damaged.id)
+      // The newest is damaged: the one before it is the newest intact version.
+      expect((await store.latestVersion('d'))?.id).toBe(kept.id)
+      expect(await store.getVersion('d', damaged.id)).toBeUndefined()
+      expect((await store.listVersions('d')).map((v) => v.id)).toEqual([kept.id])
+      const another = await store.saveVersion('d', version(3))
+      await sut.corruptVersion('d', another.id)
+      expect(await store.getVersion('d', another.id)).toBeUndefined()
+      expect((await store.listVersions('d')).map((v) => v.id)).toEqual([kept.id])
+      expect((await store.getVersion('d', kept.id))?.data).toEqual(bytes(1, 2, 3, 4))
+    })
+
+    test('thinning deletes exactly the versions named', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      await store.createDocument('e', [])
+      const saved = []
+      for (let n = 1; n <= 5; n++) saved.push(await store.saveVersion('d', version(n)))
+      const elsewhere = await store.saveVersion('e', version(9))
+      const [a, b, c, d, e] = saved.map((v) => v.id)
+      expect(await store.deleteVersions('d', [b!, d!, 'unknown', elsewhere.id])).toBe(2)
+      expect((await store.listVersions('d')).map((v) => v.id)).toEqual([e, c, a])
+      expect(await store.getVersion('d', b!)).toBeUndefined()
+      expect((await store.listVersions('e')).map((v) => v.id)).toEqual([elsewhere.id])
+      expect(await store.deleteVersions('d', [])).toBe(0)
+    })
+
+    test('authors: the first recorded stays unless replaced', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      const alice = {
+        clientId: 4_000_000_000,
+        name: 'Alice',
+        color: '#d94f4f',
+        role: 'edit' as const,
+      }
+      const bob = { clientId: 7, name: 'Bob', color: '#3b82c4', role: 'edit' as const }
+      await store.saveAuthors('d', [alice, bob], { replace: false })
+      await store.saveAuthors('d', [{ ...alice, name: 'Mallory' }], { replace: false })
+      const byId = async () =>
+        Object.fromEntries((await store.authorsOf('d')).map((a) => [a.clientId, a]))
+      expect(await byId()).toEqual({ 4000000000: alice, 7: bob })
+      await store.saveAuthors('d', [{ ...bob, name: 'Robert', color: '#4f9d52' }], {
+        replace: true,
+      })
+      expect((await byId())[7]).toEqual({ ...bob, name: 'Robert', color: '#4f9d52' })
+      expect(await store.authorsOf('unknown')).toEqual([])
+    })
+
+    test('deleting a document deletes its versions and authors', async () => {
+      const { store } = await open()
+      await store.createDocument('d', [])
+      const saved = await store.saveVersion('d', version(1))
+      await store.saveAuthors('d', [{ clientId: 1, name: 'A', color: '#000000', role: 'edit' }], {
+        replace: false,
+      })
+      await store.delete('d')
+      expect(await store.listVersions('d')).toEqual([])
+      expect(await store.getVersion('d', saved.id)).toBeUndefined()
+      expect(await store.authorsOf('d')).toEqual([])
+      // A document made again under the same id starts without history.
+      await store.createDocument('d', [])
+      expect(await store.listVersions('d')).toEqual([])
+      expect(await store.authorsOf('d')).toEqual([])
+    })
+
     test('what was acknowledged survives a reopen', async (ctx) => {
       const sut = await open()
       if (!sut.reopen) {
@@ -230,9 +359,15 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       }
       await sut.store.createDocument('d', [{ token: 't', role: 'edit' }])
       await sut.store.append('d', bytes(5, 5))
+      const saved = await sut.store.saveVersion('d', version(1, { kind: 'named', name: 'Kept' }))
+      const author = { clientId: 12, name: 'Ann', color: '#2a9d8f', role: 'edit' as const }
+      await sut.store.saveAuthors('d', [author], { replace: false })
       const again = await sut.reopen()
       expect((await again.load('d')).updates.map((u) => [...u.data])).toEqual([[5, 5]])
       expect((await again.resolveLink('t'))?.docId).toBe('d')
+      expect(await again.listVersions('d')).toEqual([saved])
+      expect((await again.getVersion('d', saved.id))?.data).toEqual(bytes(1, 2, 3, 4))
+      expect(await again.authorsOf('d')).toEqual([author])
     })
 
     test('ping resolves while the store is open', async () => {
@@ -252,6 +387,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       expect(await store.append('d', bytes(1)).catch(code)).toBe('closed')
       expect(await store.createDocument('e', []).catch(code)).toBe('closed')
       expect(await store.resolveLink('tok').catch(code)).toBe('closed')
+      expect(await store.saveVersion('d', version(1)).catch(code)).toBe('closed')
+      expect(await store.listVersions('d').catch(code)).toBe('closed')
     })
   })
 }

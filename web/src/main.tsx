@@ -7,6 +7,8 @@ import './styles/base.css'
 import './styles/home.css'
 import './styles/document.css'
 import './styles/editor.css'
+import './styles/transfer.css'
+import './styles/history.css'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')

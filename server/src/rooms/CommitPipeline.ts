@@ -6,12 +6,27 @@ import {
   encodePermissionDenied,
 } from '@tandem/shared'
 import type { FastifyBaseLogger } from 'fastify'
+import type { FanOut } from '../fanout/FanOut.js'
 import type { DocumentStore } from '../storage/DocumentStore.js'
+import { StoreError, StoreErrorCode } from '../storage/errors.js'
 import type { EngineHooks } from './hooks.js'
 import type { LogPosition } from './LogPosition.js'
 import type { Relay } from './Relay.js'
 import type { Session } from './Session.js'
-import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
+import { isEmptyUpdate, validateUpdate, type UpdateShape } from './updateValidation.js'
+
+/** Origin of the updates the server writes itself (a restore) when applied to a room's document. */
+export const SERVER_ORIGIN = Symbol('tandem.server')
+
+/** An update the server meant to write would take the document past its size limit. */
+export class DocumentTooLargeError extends Error {
+  override name = 'DocumentTooLargeError'
+}
+
+/** Told of every write committed and applied (the version history records who wrote what). */
+export interface WriteObserver {
+  written(session: Session, update: Uint8Array, shape: UpdateShape): void
+}
 
 /** What the pipeline needs from its room. */
 export interface PipelineHost {
@@ -37,6 +52,7 @@ export class CommitPipeline {
   readonly #hooks: EngineHooks
   readonly #log: FastifyBaseLogger
   readonly #maxDocumentBytes: number
+  readonly #fanout: FanOut
 
   constructor(
     private readonly host: PipelineHost,
@@ -44,12 +60,15 @@ export class CommitPipeline {
     private readonly relay: Relay,
     env: {
       store: DocumentStore
+      fanout: FanOut
       hooks: EngineHooks
       log: FastifyBaseLogger
       maxDocumentBytes: number
     },
+    private readonly observer?: WriteObserver,
   ) {
     this.#store = env.store
+    this.#fanout = env.fanout
     this.#hooks = env.hooks
     this.#log = env.log
     this.#maxDocumentBytes = env.maxDocumentBytes
@@ -73,12 +92,13 @@ export class CommitPipeline {
   submit(session: Session, update: Uint8Array): void {
     const n = this.received(session)
     if (isEmptyUpdate(update)) return this.settled(session)
-    if (!isValidUpdate(update)) throw new Error('invalid update')
+    const shape = validateUpdate(update)
+    if (!shape) throw new Error('invalid update')
     if (session.role !== 'edit') return this.#refuse(session, READ_ONLY_REASON)
     if (this.position.sizeBytes + update.byteLength > this.#maxDocumentBytes) {
       return this.#refuse(session, DOCUMENT_TOO_LARGE_REASON)
     }
-    this.#write(session, update, n)
+    this.#write(session, update, n, shape)
   }
 
   /** Not applied, not stored, not relayed; the client is told once per reason. */
@@ -89,23 +109,11 @@ export class CommitPipeline {
   }
 
   /** Commits `update`, sync message `n` of `session`; then applies, acknowledges and relays it. */
-  #write(session: Session, update: Uint8Array, n: number): void {
+  #write(session: Session, update: Uint8Array, n: number, shape: UpdateShape): void {
     session.acks?.pending(n)
-    this.#pendingWrites++
-    const position = this.position
-    position.sizeBytes += update.byteLength
-    position.pendingBytes += update.byteLength
-    this.#store.append(this.host.docId, update).then(
-      (seq) => {
-        this.#writeDone()
-        position.pendingBytes -= update.byteLength
-        this.#committed(session, update, seq, n)
-      },
+    this.#append(update).then(
+      (seq) => this.#committed(session, update, seq, n, shape),
       (err: unknown) => {
-        this.#writeDone()
-        position.pendingBytes -= update.byteLength
-        position.sizeBytes -= update.byteLength
-        this.#hooks.commitFailed()
         this.#log.error({ err, docId: this.host.docId }, 'commit failed; closing the writer')
         // Nothing of this write was stored: the client keeps it and resends after reconnecting.
         session.close(CloseCode.storageFailure)
@@ -113,11 +121,40 @@ export class CommitPipeline {
     )
   }
 
-  #committed(session: Session, update: Uint8Array, seq: number, n: number): void {
+  /** Appends `update` to the store, keeping the room's size and pending-write counts. */
+  #append(update: Uint8Array): Promise<number> {
+    this.#pendingWrites++
+    const position = this.position
+    position.sizeBytes += update.byteLength
+    position.pendingBytes += update.byteLength
+    return this.#store.append(this.host.docId, update).then(
+      (seq) => {
+        this.#writeDone()
+        position.pendingBytes -= update.byteLength
+        return seq
+      },
+      (err: unknown) => {
+        this.#writeDone()
+        position.pendingBytes -= update.byteLength
+        position.sizeBytes -= update.byteLength
+        this.#hooks.commitFailed()
+        throw err
+      },
+    )
+  }
+
+  #committed(
+    session: Session,
+    update: Uint8Array,
+    seq: number,
+    n: number,
+    shape: UpdateShape,
+  ): void {
     if (!this.host.applying) return
     if (this.position.has(seq)) {
       // Already read back from the store (another instance's news came first): only acknowledge.
       session.sendAck(session.acks?.settled(n))
+      this.observer?.written(session, update, shape)
       return
     }
     try {
@@ -131,6 +168,38 @@ export class CommitPipeline {
     // The saved-ack leaves first; the relays follow once every update of this commit is applied.
     session.sendAck(session.acks?.settled(n))
     this.relay.committed(session, update, seq)
+    this.observer?.written(session, update, shape)
+  }
+
+  /**
+   * Commits an update the server wrote itself (a restore) exactly like a client's write: appended
+   * to the store, then applied, relayed to everyone here and published to the other instances.
+   * Resolves once applied. Rejects with a {@link DocumentTooLargeError} (nothing written) if it
+   * would take the document past its size limit, with the store's error if the commit failed,
+   * and with `unavailable` if the room stopped applying meanwhile (it was stored all the same).
+   */
+  async commitOwn(update: Uint8Array): Promise<void> {
+    if (this.position.sizeBytes + update.byteLength > this.#maxDocumentBytes) {
+      throw new DocumentTooLargeError('the document would pass its size limit')
+    }
+    const seq = await this.#append(update)
+    if (!this.host.applying) {
+      throw new StoreError(StoreErrorCode.unavailable, 'the document was unloaded meanwhile')
+    }
+    if (this.position.has(seq)) return
+    try {
+      Y.applyUpdate(this.host.doc, update, SERVER_ORIGIN)
+    } catch (err) {
+      this.host.poisoned(undefined, seq, err, update)
+      throw err
+    }
+    this.position.applied(seq, update.byteLength)
+    this.relay.committed(undefined, update, seq)
+    // The relay publishes only its sessions' writes; after its own flush (a microtask queued
+    // before this one), so other instances get this commit's updates in order.
+    queueMicrotask(() =>
+      this.#fanout.publish(this.host.docId, { kind: 'updates', updates: [{ seq, data: update }] }),
+    )
   }
 
   #writeDone(): void {

@@ -81,13 +81,17 @@ export class PresenceGuard {
     ids.add(clientId)
   }
 
+  /** The awareness client ids `session` owns now (it introduced them, or proved their tab). */
+  ownedBy(session: Session): number[] {
+    const ids = this.#bySession.get(session)
+    return ids ? [...ids].filter((id) => this.#owners.get(id)?.session === session) : []
+  }
+
   /** Forgets what `session` owned; returns the ids whose presence must now be removed. */
   release(session: Session): number[] {
-    const ids = this.#bySession.get(session)
-    if (!ids) return []
-    this.#bySession.delete(session)
     // Only ids this connection still owns: a reconnected tab may have taken one over.
-    const owned = [...ids].filter((id) => this.#owners.get(id)?.session === session)
+    const owned = this.ownedBy(session)
+    this.#bySession.delete(session)
     for (const id of owned) this.#owners.delete(id)
     return owned
   }

@@ -18,6 +18,8 @@ import { Relay, type RelayHost } from './Relay.js'
 import { RemoteCommits } from './RemoteCommits.js'
 import { RoomPresence } from './RoomPresence.js'
 import type { Session, SessionHost } from './Session.js'
+import { versionSettingsOf } from './versions/settings.js'
+import { VersionKeeper } from './versions/VersionKeeper.js'
 
 /** What a room needs from its manager. */
 export interface RoomContext {
@@ -55,6 +57,8 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
   readonly #compactor: Compactor
   readonly #remote: RemoteCommits
   readonly #subscription: Subscription
+  /** The document's version history: saves, restores, who wrote what. */
+  readonly versions: VersionKeeper
   /** Events from other instances that arrived while loading; applied once loaded. */
   #early: [FanOutEvent, string][] | undefined = []
 
@@ -65,16 +69,15 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     before: Promise<void> = Promise.resolve(),
   ) {
     this.#relay = new Relay(this, ctx.hooks, ctx.fanout)
-    this.#presence = new RoomPresence(docId, this.doc, ctx.hooks, this.#relay, ctx.fanout)
-    this.#pipeline = new CommitPipeline(this, this.#position, this.#relay, ctx)
-    this.#compactor = new Compactor(
-      docId,
-      this.doc,
-      this.#position,
-      ctx.store,
-      ctx.hooks,
-      ctx.log,
-      ctx.compactAfterUpdates,
+    this.#presence = new RoomPresence(docId, this.doc, ctx.hooks, this.#relay, ctx.fanout, (s) =>
+      this.versions.presenceChanged(s),
+    )
+    const host = { docId, doc: this.doc, commitOwn: (u: Uint8Array) => this.#pipeline.commitOwn(u) }
+    const settings = versionSettingsOf(ctx.store)
+    this.versions = new VersionKeeper(host, ctx.store, ctx.log, settings, this.#presence)
+    this.#pipeline = new CommitPipeline(this, this.#position, this.#relay, ctx, this.versions)
+    this.#compactor = new Compactor(docId, this.doc, this.#position, ctx, (snapshot) =>
+      this.versions.compacted(snapshot),
     )
     this.#remote = new RemoteCommits(this, this.#position, this.#relay, ctx.store, ctx.log)
     // Subscribed before reading the store, so nothing committed elsewhere falls in between.
@@ -277,6 +280,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     await this.#compactor.idle()
     // A failed room's document is not trusted: what is stored stays as it is.
     await this.compact()
+    await this.versions.close(this.state === 'ready')
     this.state = 'closed'
     this.#presence.destroy()
     this.doc.destroy()

@@ -25,6 +25,8 @@ export class RoomPresence {
     hooks: EngineHooks,
     private readonly relay: Relay,
     private readonly fanout: FanOut,
+    /** Told after a session's presence was vetted and applied (authors follow renames). */
+    private readonly onVetted?: (session: Session) => void,
   ) {
     this.#awareness = new awarenessProtocol.Awareness(doc)
     // The server has no presence of its own.
@@ -36,7 +38,29 @@ export class RoomPresence {
   /** An awareness message's update from a session: vetted, applied, relayed. */
   fromSession(session: Session, update: Uint8Array): void {
     const vetted = this.#guard.vet(session, update, (id) => this.#awareness.meta.get(id)?.clock)
-    if (vetted) awarenessProtocol.applyAwarenessUpdate(this.#awareness, vetted, session)
+    if (!vetted) return
+    awarenessProtocol.applyAwarenessUpdate(this.#awareness, vetted, session)
+    this.onVetted?.(session)
+  }
+
+  /** The awareness ids `session` owns now. */
+  ownedBy(session: Session): number[] {
+    return this.#guard.ownedBy(session)
+  }
+
+  /**
+   * Whether `session` owns the awareness id `clientId`, and the `user` field of its vetted
+   * presence: the state of `clientId` if it owns that id, else of the first id it owns that has
+   * one (undefined when it has none).
+   */
+  identity(session: Session, clientId: number): { owns: boolean; user: unknown } {
+    const owned = this.#guard.ownedBy(session)
+    const owns = owned.includes(clientId)
+    const states = this.#awareness.getStates()
+    const userOf = (id: number): unknown => (states.get(id) as { user?: unknown } | undefined)?.user
+    if (owns && userOf(clientId) !== undefined) return { owns, user: userOf(clientId) }
+    const other = owned.find((id) => userOf(id) !== undefined)
+    return { owns, user: other === undefined ? undefined : userOf(other) }
   }
 
   /** A session left: the presence it owned goes for everyone. */

@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { describe, expect, test } from 'vitest'
-import { isEmptyUpdate, isValidUpdate } from './updateValidation.js'
+import { isEmptyUpdate, isValidUpdate, validateUpdate } from './updateValidation.js'
 
 function typedUpdate(text: string): Uint8Array {
   const doc = new Y.Doc()
@@ -48,5 +48,23 @@ describe('update validation', () => {
     expect(isEmptyUpdate(Uint8Array.from([0, 0]))).toBe(true)
     expect(isEmptyUpdate(Uint8Array.from([0, 0, 0]))).toBe(false)
     expect(isEmptyUpdate(typedUpdate('a'))).toBe(false)
+  })
+
+  test('validation tells which client ids wrote content and whether anything is deleted', () => {
+    const a = new Y.Doc()
+    a.clientID = 11
+    a.getText('t').insert(0, 'hello')
+    const b = new Y.Doc()
+    b.clientID = 22
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
+    const updates: Uint8Array[] = []
+    b.on('update', (u: Uint8Array) => updates.push(u))
+    b.getText('t').delete(0, 2)
+    b.getText('t').insert(0, 'J')
+    expect(validateUpdate(Y.encodeStateAsUpdate(a))).toEqual({ clients: [11], deletes: false })
+    expect(validateUpdate(updates[0] as Uint8Array)).toEqual({ clients: [], deletes: true })
+    expect(validateUpdate(updates[1] as Uint8Array)).toEqual({ clients: [22], deletes: false })
+    expect(validateUpdate(Y.encodeStateAsUpdate(b))?.clients.sort()).toEqual([11, 22])
+    expect(validateUpdate(Uint8Array.from([0xff]))).toBeUndefined()
   })
 })

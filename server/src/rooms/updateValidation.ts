@@ -1,5 +1,16 @@
 import * as Y from 'yjs'
 
+/** What validation learned of an update while decoding it, so nobody decodes it again. */
+export interface UpdateShape {
+  /**
+   * The Yjs client ids whose content the update carries (its items; not GC structs of content
+   * already deleted, nor skips), each once.
+   */
+  clients: number[]
+  /** True if the update deletes something (its delete set is not empty). */
+  deletes: boolean
+}
+
 /**
  * True if `update` is exactly one Yjs V1 update whose structs and deletions all cover a positive,
  * exactly countable clock range. Zero-length or astronomically long ranges decode fine but make
@@ -9,27 +20,43 @@ import * as Y from 'yjs'
  * with bytes left over still decodes.
  */
 export function isValidUpdate(update: Uint8Array): boolean {
+  return validateUpdate(update) !== undefined
+}
+
+/**
+ * The {@link UpdateShape} of `update` if it is valid (see {@link isValidUpdate}), else undefined:
+ * the one decode of a client's update on the write path.
+ */
+export function validateUpdate(update: Uint8Array): UpdateShape | undefined {
   // Own buffers: lib0 does not bound byte-array reads by the view, only by the ArrayBuffer.
   const exact = update.slice()
+  const clients: number[] = []
+  let deletes = false
   try {
     const { structs, ds } = Y.decodeUpdate(exact)
     for (const struct of structs) {
-      if (!validRange(struct.id.clock, struct.length)) return false
+      if (!validRange(struct.id.clock, struct.length)) return undefined
+      // Structs come grouped by client: one id is usually all there is.
+      const client = struct.id.client
+      if (struct instanceof Y.Item && clients.at(-1) !== client && !clients.includes(client)) {
+        clients.push(client)
+      }
     }
     for (const ranges of ds.clients.values()) {
-      for (const range of ranges) if (!validRange(range.clock, range.len)) return false
+      for (const range of ranges) if (!validRange(range.clock, range.len)) return undefined
+      deletes ||= ranges.length > 0
     }
   } catch {
-    return false
+    return undefined
   }
   // This decode is expected to throw: skip capturing a stack trace nobody reads (half the cost).
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
     Y.decodeUpdate(exact.slice(0, -1))
-    return false
+    return undefined
   } catch {
-    return true
+    return { clients, deletes }
   } finally {
     Error.stackTraceLimit = stackTraceLimit
   }

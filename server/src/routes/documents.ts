@@ -7,6 +7,7 @@ import {
   CreatedDocument,
   DocumentInfo,
   DocumentParams,
+  MAX_IMPORT_SOURCE_BYTES,
   Role,
   RotateLinkParams,
   RotatedLink,
@@ -14,7 +15,10 @@ import {
   generateDocumentId,
 } from '@tandem/shared'
 import type { AppContext } from '../context.js'
+import type { Converter } from '../convert/Converter.js'
+import type { ImportedDocument } from '../convert/importDocument.js'
 import { errorResponses, optionalBody } from '../http/api.js'
+import { throwConversionFailure } from '../http/conversionErrors.js'
 import { ApiHttpError } from '../http/errors.js'
 import { StoreErrorCode, isStoreError } from '../storage/errors.js'
 
@@ -35,8 +39,12 @@ export async function documentRoutes(scope: FastifyInstance, ctx: AppContext): P
     {
       schema: { body: CreateDocumentBody, response: { 201: CreatedDocument, ...errorResponses } },
       preValidation: optionalBody,
+      // Room for an imported source of MAX_IMPORT_SOURCE_BYTES once escaped as a JSON string.
+      bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     },
-    async (_req, reply) => {
+    async (req, reply) => {
+      // Converted before anything is created: what cannot be imported creates nothing.
+      const initial = await convertBody(req.body, ctx.converter, ctx.config.maxDocumentBytes)
       for (let attempt = 1; ; attempt++) {
         const docId = generateDocumentId()
         const editToken = generateDocumentId()
@@ -49,6 +57,19 @@ export async function documentRoutes(scope: FastifyInstance, ctx: AppContext): P
         } catch (err) {
           if (isStoreError(err, StoreErrorCode.exists) && attempt < ID_ATTEMPTS) continue
           throw err
+        }
+        if (initial) {
+          // The content is the document's first stored update, written before its links leave
+          // this handler: nobody can have joined yet, so it is applied exactly once.
+          try {
+            await store.append(docId, initial.update)
+          } catch (err) {
+            await store.delete(docId).catch((cleanupErr: unknown) => {
+              req.log.error({ err: cleanupErr }, 'removing a half-imported document failed')
+            })
+            throw err
+          }
+          req.log.info({ bytes: initial.update.byteLength }, 'document imported')
         }
         return reply.code(201).send({
           id: editToken,
@@ -113,6 +134,46 @@ export async function documentRoutes(scope: FastifyInstance, ctx: AppContext): P
       }
     },
   )
+}
+
+/**
+ * Largest `POST /api/docs` body, in bytes: an import source of MAX_IMPORT_SOURCE_BYTES, escaped
+ * as JSON (quotes, backslashes and line breaks double), with room to spare. The source's own size
+ * is checked after parsing, so this only bounds what is read.
+ */
+const IMPORT_BODY_LIMIT_BYTES = 3 * MAX_IMPORT_SOURCE_BYTES
+
+/**
+ * The first state of a document created with content (see `CreateDocumentBody`), or undefined for
+ * an empty one. Throws the API's 400 or 413 for content that cannot be imported.
+ */
+async function convertBody(
+  body: CreateDocumentBody,
+  converter: Converter,
+  maxDocumentBytes: number,
+): Promise<ImportedDocument | undefined> {
+  const { title, markdown, html } = body
+  if (markdown !== undefined && html !== undefined) {
+    throw new ApiHttpError(ApiErrorCode.badRequest, 'Send either markdown or html, not both')
+  }
+  const source = markdown !== undefined ? { markdown } : html !== undefined ? { html } : undefined
+  if (!source && title === undefined) return undefined
+  if (Buffer.byteLength(markdown ?? html ?? '', 'utf8') > MAX_IMPORT_SOURCE_BYTES) {
+    throw new ApiHttpError(
+      ApiErrorCode.tooLarge,
+      `The content is larger than ${MAX_IMPORT_SOURCE_BYTES / (1024 * 1024)} MiB`,
+    )
+  }
+  const imported = await converter
+    .importDocument(source ?? { markdown: '' }, title)
+    .catch(throwConversionFailure(ApiErrorCode.tooLarge))
+  if (imported.update.byteLength > maxDocumentBytes) {
+    throw new ApiHttpError(
+      ApiErrorCode.tooLarge,
+      "The content would make a document larger than this server's document size limit",
+    )
+  }
+  return imported
 }
 
 /** The one answer for an unknown, deleted or rotated link: which of those is not said. */

@@ -1,4 +1,4 @@
-import type { Role } from '@tandem/shared'
+import type { Role, VersionKind } from '@tandem/shared'
 
 /** One record of a document's update log. */
 export interface StoredUpdate {
@@ -37,6 +37,53 @@ export interface LinkGrant {
   token: string
   docId: string
   role: Role
+}
+
+/** A person as recorded for a version or a Yjs client id: display name and `#rrggbb` colour. */
+export interface StoredAuthor {
+  name: string
+  color: string
+}
+
+/** Who wrote with one Yjs client id in a document (see {@link DocumentStore.saveAuthors}). */
+export interface ClientAuthor extends StoredAuthor {
+  /** The Yjs client id (an unsigned 32-bit integer in practice; stored up to 2^53). */
+  clientId: number
+  role: Role
+}
+
+/** A version to save: its metadata and two byte strings the store does not interpret. */
+export interface NewVersion {
+  kind: VersionKind
+  /** Set for `named` versions only. */
+  name: string | null
+  /** When the state was taken, in milliseconds since the epoch. */
+  createdAt: number
+  /** The people who changed the document since the previous version. */
+  authors: StoredAuthor[]
+  /**
+   * A small fingerprint of the state (for Yjs: its state vector and delete set), read back by
+   * {@link DocumentStore.latestVersion} so the caller can skip saving an identical state.
+   */
+  summary: Uint8Array
+  /** The whole document at the version (a Yjs V1 update). */
+  data: Uint8Array
+}
+
+/** A stored version without its bytes: what listing returns. */
+export interface VersionMeta {
+  /** Opaque, URL-safe, unique in the store; assigned by the store. */
+  id: string
+  kind: VersionKind
+  name: string | null
+  createdAt: number
+  authors: StoredAuthor[]
+}
+
+/** A stored version with its bytes, verified against its checksum. */
+export interface StoredVersion extends VersionMeta {
+  summary: Uint8Array
+  data: Uint8Array
 }
 
 /**
@@ -88,7 +135,40 @@ export interface DocumentStore {
    * content it covered is kept in quarantine for an operator to inspect.)
    */
   quarantineSnapshot(docId: string, reason: string): Promise<void>
-  /** Deletes a document, its log, snapshot and links. */
+  /**
+   * Stores a version of the document (one transaction, durable when it resolves) under a new id,
+   * with a checksum over its bytes. Rejects with `not-found` if the document does not exist.
+   */
+  saveVersion(docId: string, version: NewVersion): Promise<VersionMeta>
+  /**
+   * The document's versions, newest first (by `createdAt`, then by order of saving), without their
+   * bytes (none are read); empty for an unknown document.
+   */
+  listVersions(docId: string): Promise<VersionMeta[]>
+  /**
+   * One version of the document with its bytes, or undefined if there is none with that id. A
+   * version failing its checksum is moved to quarantine (kept, counted) and reported as missing,
+   * never returned.
+   */
+  getVersion(docId: string, versionId: string): Promise<StoredVersion | undefined>
+  /** The newest version (as {@link listVersions} orders them), checked as {@link getVersion} does. */
+  latestVersion(docId: string): Promise<StoredVersion | undefined>
+  /** Deletes these versions of the document (retention thinning); returns how many existed. */
+  deleteVersions(docId: string, versionIds: readonly string[]): Promise<number>
+  /**
+   * Records who wrote with which Yjs client ids. With `replace`, an existing entry of the same
+   * client id is overwritten (the connection that owns that id renamed itself); without it, only
+   * ids not recorded yet are added (the first connection to deliver an id's content keeps it).
+   * Rejects with `not-found` if the document does not exist.
+   */
+  saveAuthors(
+    docId: string,
+    authors: readonly ClientAuthor[],
+    options: { replace: boolean },
+  ): Promise<void>
+  /** Every client id recorded for the document, with its author; empty for an unknown document. */
+  authorsOf(docId: string): Promise<ClientAuthor[]>
+  /** Deletes a document, its log, snapshot, links, versions and recorded authors. */
   delete(docId: string): Promise<void>
   /** Resolves when the store can serve requests; rejects otherwise (used by /readyz). */
   ping(): Promise<void>

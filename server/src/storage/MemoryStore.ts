@@ -1,14 +1,19 @@
 import type { Role } from '@tandem/shared'
-import { checksum } from './checksum.js'
+import { checksum, checksumOf } from './checksum.js'
 import type {
+  ClientAuthor,
   DocumentMeta,
   DocumentStore,
   LinkGrant,
   LoadedDocument,
+  NewVersion,
+  StoredVersion,
   StoreHooks,
+  VersionMeta,
 } from './DocumentStore.js'
 import { StoreError, StoreErrorCode } from './errors.js'
 import { GroupCommitQueue, type PendingAppend } from './groupCommit.js'
+import { newVersionId } from './versionRecords.js'
 
 /** A stored record with its checksum, as the memory store keeps it. */
 export interface MemoryRecord {
@@ -17,12 +22,21 @@ export interface MemoryRecord {
   crc: number
 }
 
+/** A stored version with its checksum (over summary and body), as the memory store keeps it. */
+export interface MemoryVersion extends StoredVersion {
+  /** Order of saving, the tiebreak between versions of the same `createdAt`. */
+  seq: number
+  crc: number
+}
+
 interface MemoryDoc {
   meta: DocumentMeta
   snapshot?: { data: Uint8Array; uptoSeq: number; crc: number }
   updates: MemoryRecord[]
   lastSeq: number
-  quarantine: { kind: 'update' | 'snapshot'; seq: number; reason: string }[]
+  quarantine: { kind: 'update' | 'snapshot' | 'version'; seq: number; reason: string }[]
+  versions: MemoryVersion[]
+  authors: Map<number, ClientAuthor>
 }
 
 /**
@@ -56,12 +70,7 @@ export class MemoryStore implements DocumentStore {
       }
     }
     const now = Date.now()
-    this.#docs.set(docId, {
-      meta: { createdAt: now, updatedAt: now, sizeBytes: 0 },
-      updates: [],
-      lastSeq: 0,
-      quarantine: [],
-    })
+    this.#docs.set(docId, emptyDoc(now))
     for (const link of links) this.#links.set(link.token, { ...link, docId })
   }
 
@@ -119,12 +128,7 @@ export class MemoryStore implements DocumentStore {
   #ensure(docId: string, now: number): MemoryDoc {
     let doc = this.#docs.get(docId)
     if (!doc) {
-      doc = {
-        meta: { createdAt: now, updatedAt: now, sizeBytes: 0 },
-        updates: [],
-        lastSeq: 0,
-        quarantine: [],
-      }
+      doc = emptyDoc(now)
       this.#docs.set(docId, doc)
     }
     return doc
@@ -210,6 +214,97 @@ export class MemoryStore implements DocumentStore {
     this.#hooks.onQuarantine?.(1)
   }
 
+  async saveVersion(docId: string, version: NewVersion): Promise<VersionMeta> {
+    this.#open()
+    const doc = this.#docs.get(docId)
+    if (!doc) throw new StoreError(StoreErrorCode.notFound, 'no such document')
+    const summary = version.summary.slice()
+    const data = version.data.slice()
+    const stored: MemoryVersion = {
+      id: newVersionId(),
+      kind: version.kind,
+      name: version.name,
+      createdAt: version.createdAt,
+      authors: version.authors.map(({ name, color }) => ({ name, color })),
+      summary,
+      data,
+      seq: (doc.versions.at(-1)?.seq ?? 0) + 1,
+      crc: checksumOf(summary, data),
+    }
+    doc.versions.push(stored)
+    return metaOf(stored)
+  }
+
+  async listVersions(docId: string): Promise<VersionMeta[]> {
+    this.#open()
+    return this.#newestFirst(docId).map(metaOf)
+  }
+
+  async getVersion(docId: string, versionId: string): Promise<StoredVersion | undefined> {
+    this.#open()
+    const version = this.#docs.get(docId)?.versions.find((v) => v.id === versionId)
+    return version && this.#verified(docId, version)
+  }
+
+  async latestVersion(docId: string): Promise<StoredVersion | undefined> {
+    this.#open()
+    // A newest version that fails its checksum is moved aside: the one before it is the newest.
+    for (const version of this.#newestFirst(docId)) {
+      const verified = this.#verified(docId, version)
+      if (verified) return verified
+    }
+    return undefined
+  }
+
+  #newestFirst(docId: string): MemoryVersion[] {
+    const versions = [...(this.#docs.get(docId)?.versions ?? [])]
+    return versions.sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq)
+  }
+
+  /** The version as stored, or undefined after moving it to quarantine for a bad checksum. */
+  #verified(docId: string, version: MemoryVersion): StoredVersion | undefined {
+    if (checksumOf(version.summary, version.data) === version.crc) {
+      return { ...metaOf(version), summary: version.summary.slice(), data: version.data.slice() }
+    }
+    const doc = this.#docs.get(docId)
+    if (doc) {
+      doc.versions = doc.versions.filter((v) => v !== version)
+      doc.quarantine.push({ kind: 'version', seq: version.seq, reason: 'checksum mismatch' })
+    }
+    this.#hooks.onQuarantine?.(1)
+    return undefined
+  }
+
+  async deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    this.#open()
+    const doc = this.#docs.get(docId)
+    if (!doc) return 0
+    const ids = new Set(versionIds)
+    const before = doc.versions.length
+    doc.versions = doc.versions.filter((v) => !ids.has(v.id))
+    return before - doc.versions.length
+  }
+
+  async saveAuthors(
+    docId: string,
+    authors: readonly ClientAuthor[],
+    options: { replace: boolean },
+  ): Promise<void> {
+    this.#open()
+    const doc = this.#docs.get(docId)
+    if (!doc) throw new StoreError(StoreErrorCode.notFound, 'no such document')
+    for (const author of authors) {
+      if (options.replace || !doc.authors.has(author.clientId)) {
+        doc.authors.set(author.clientId, { ...author })
+      }
+    }
+  }
+
+  async authorsOf(docId: string): Promise<ClientAuthor[]> {
+    this.#open()
+    return [...(this.#docs.get(docId)?.authors.values() ?? [])].map((a) => ({ ...a }))
+  }
+
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
     this.#docs.delete(docId)
@@ -229,4 +324,25 @@ export class MemoryStore implements DocumentStore {
   records(docId: string): MemoryRecord[] {
     return this.#docs.get(docId)?.updates ?? []
   }
+
+  /** Direct access to a document's stored versions, for tests that simulate corruption. */
+  versionRecords(docId: string): MemoryVersion[] {
+    return this.#docs.get(docId)?.versions ?? []
+  }
+}
+
+function emptyDoc(now: number): MemoryDoc {
+  return {
+    meta: { createdAt: now, updatedAt: now, sizeBytes: 0 },
+    updates: [],
+    lastSeq: 0,
+    quarantine: [],
+    versions: [],
+    authors: new Map(),
+  }
+}
+
+function metaOf(version: StoredVersion): VersionMeta {
+  const { id, kind, name, createdAt } = version
+  return { id, kind, name, createdAt, authors: version.authors.map((a) => ({ ...a })) }
 }

@@ -4,3 +4,10 @@ import zlib from 'node:zlib'
 export function checksum(data: Uint8Array): number {
   return zlib.crc32(data)
 }
+
+/** CRC-32 of several byte strings read as one (a version's summary, then its body). */
+export function checksumOf(...parts: readonly Uint8Array[]): number {
+  let crc = 0
+  for (const part of parts) crc = zlib.crc32(part, crc)
+  return crc
+}

@@ -2,38 +2,28 @@ import {
   closeReasons,
   DOCUMENT_TOO_LARGE_REASON,
   DocumentFields,
-  generateDocumentId,
   isPermanentClose,
   READ_ONLY_REASON,
   Role,
-  SyncParam,
   CloseCode,
-  type PresenceUser,
 } from '@tandem/shared'
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
-import { WebsocketProvider } from 'y-websocket'
+import type { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { getIdentity, subscribeIdentity } from '../presence'
 import { lookUpDocument } from './api'
-import { createCountingWebSocket } from './countingWebSocket'
 import { handleServerMessages } from './serverMessages'
 import { LocalCopy } from './LocalCopy'
+import { PageLifecycle } from './PageLifecycle'
 import { forgetDocument, markDead, type DeadLinkReason } from './recentDocuments'
 import { ReconnectScheduler } from '@tandem/shared'
 import { SaveTracker } from './SaveTracker'
+import { createSyncProvider } from './syncProvider'
 import {
   computeSessionStatus,
   sameSessionStatus,
   type DeadLink,
   type SessionStatus,
 } from './sessionStatus'
-
-/**
- * This tab's secret for the sync socket: the server binds the presence entries a connection
- * introduces to it, so a reconnect from the same tab can take them back. One per page load (not
- * sessionStorage, which a duplicated tab would share).
- */
-const TAB_SECRET = generateDocumentId()
 
 /** The document's links by role (link tokens, not URLs); a view link knows only its own. */
 export interface DocumentLinks {
@@ -55,12 +45,6 @@ export interface Handover {
  */
 const SILENT_SOCKET_CODE = 1006
 
-/** The WebSocket endpoint of this origin, e.g. `wss://host/sync`. */
-function syncUrl(): string {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${scheme}//${location.host}/sync`
-}
-
 /**
  * One open document: its Y.Doc, the WebSocket provider, the IndexedDB copy and the status the UI
  * shows. Lives outside React render; create through `acquireSession` and let the registry
@@ -75,7 +59,8 @@ export class CollabSession {
   private readonly tracker: SaveTracker
   private readonly listeners = new Set<() => void>()
   private status: SessionStatus
-  private browserOffline = !navigator.onLine
+  /** The browser's network and page events (offline, page hidden or left). */
+  private readonly page: PageLifecycle
   /** A connection attempt failed since the last successful sync: the server is unreachable. */
   private failedSinceSync = false
   private readOnly = false
@@ -106,26 +91,27 @@ export class CollabSession {
     this.handoverLinks = handover?.links
     this.tracker = new SaveTracker(() => this.refresh())
     this.reconnect = new ReconnectScheduler(() => {
-      if (!this.browserOffline && !this.stopped) this.provider.connect()
+      if (!this.page.offline && !this.stopped) this.provider.connect()
     })
     this.local = new LocalCopy(id, this.doc)
     this.local.persistence.on('synced', () => this.refresh())
 
-    const WebSocketClass = createCountingWebSocket(
-      () => this.tracker.socketOpened(),
-      (socket, syncType) => {
-        if (socket === this.provider.ws) this.tracker.syncSent(syncType)
-      },
-    )
-    this.provider = new WebsocketProvider(syncUrl(), id, this.doc, {
-      connect: false,
-      params: { [SyncParam.ack]: '1', [SyncParam.tab]: TAB_SECRET },
-      WebSocketPolyfill: WebSocketClass,
+    this.provider = createSyncProvider(id, this.doc, {
+      socketOpened: () => this.tracker.socketOpened(),
+      syncSent: (syncType) => this.tracker.syncSent(syncType),
     })
     handleServerMessages(this.provider, {
       saved: (count) => this.tracker.acknowledged(count),
       denied: (reason) => this.denied(reason),
     })
+    this.page = new PageLifecycle({
+      provider: this.provider,
+      reconnect: this.reconnect,
+      mayReconnect: () => !this.stopped && this.rotation !== 'closed',
+      changed: () => this.refresh(),
+      visibilityChanged: () => this.recordUnsaved(),
+    })
+    this.cleanups.push(() => this.page.dispose())
     this.status = this.computeStatus()
 
     const provider = this.provider
@@ -166,9 +152,7 @@ export class CollabSession {
     // After onUpdate: the tracker counts the carried-over state as unsent until a step 2 is acked.
     if (handover) Y.applyUpdate(this.doc, handover.state)
 
-    this.watchBrowser()
-    this.followIdentity()
-    if (!this.browserOffline) provider.connect()
+    if (!this.page.offline) provider.connect()
   }
 
   /** The document's rich text (Tiptap's Collaboration field). */
@@ -207,7 +191,7 @@ export class CollabSession {
     this.stopped = undefined
     this.reconnect.cancel()
     this.provider.disconnect()
-    if (!this.browserOffline) this.provider.connect()
+    if (!this.page.offline) this.provider.connect()
     this.refresh()
   }
 
@@ -286,7 +270,7 @@ export class CollabSession {
   private closedBy(code: number, reason: string): void {
     if (!isPermanentClose(code)) {
       // Offline: the browser's online event reconnects instead.
-      if (!this.browserOffline) this.reconnect.closed(code)
+      if (!this.page.offline) this.reconnect.closed(code)
       return
     }
     this.reconnect.cancel()
@@ -331,55 +315,11 @@ export class CollabSession {
     this.refresh()
   }
 
-  /** The browser's own offline/online events: stop and resume the socket without backoff. */
-  private watchBrowser(): void {
-    const onOffline = (): void => {
-      this.browserOffline = true
-      this.reconnect.cancel()
-      this.provider.disconnect()
-      this.refresh()
-    }
-    // Back online: try at once rather than wait out a backoff that the outage inflated.
-    const onOnline = (): void => {
-      this.browserOffline = false
-      this.reconnect.cancel()
-      if (!this.stopped && this.rotation !== 'closed') this.provider.connect()
-      this.refresh()
-    }
-    // Leaving the page: say goodbye now rather than when the server notices the socket is gone.
-    const onPageHide = (): void => {
-      removeAwarenessStates(this.awareness, [this.doc.clientID], 'page hidden')
-    }
-    const onPageShow = (event: PageTransitionEvent): void => {
-      if (event.persisted) this.awareness.setLocalStateField('user', getIdentity())
-    }
-    // Hidden may mean closed for good (a phone discards background tabs without notice).
-    const onVisibility = (): void => this.recordUnsaved()
-    window.addEventListener('offline', onOffline)
-    window.addEventListener('online', onOnline)
-    window.addEventListener('pagehide', onPageHide)
-    window.addEventListener('pageshow', onPageShow)
-    document.addEventListener('visibilitychange', onVisibility)
-    this.cleanups.push(() => {
-      window.removeEventListener('offline', onOffline)
-      window.removeEventListener('online', onOnline)
-      window.removeEventListener('pagehide', onPageHide)
-      window.removeEventListener('pageshow', onPageShow)
-      document.removeEventListener('visibilitychange', onVisibility)
-    })
-  }
-
-  private followIdentity(): void {
-    const publish = (user: PresenceUser): void => this.awareness.setLocalStateField('user', user)
-    publish(getIdentity())
-    this.cleanups.push(subscribeIdentity(() => publish(getIdentity())))
-  }
-
   private computeStatus(): SessionStatus {
     return computeSessionStatus({
       stopped: this.stopped,
       rotationClosed: this.rotation === 'closed',
-      browserOffline: this.browserOffline,
+      browserOffline: this.page.offline,
       wsConnected: this.provider.wsconnected,
       synced: this.provider.synced,
       failedSinceSync: this.failedSinceSync,
@@ -399,7 +339,7 @@ export class CollabSession {
     this.local.record({
       allSaved: this.tracker.allSaved,
       online: this.status.connection === 'online',
-      unattended: closing || document.visibilityState === 'hidden',
+      unattended: closing || this.page.hidden,
     })
   }
 

@@ -1,5 +1,5 @@
 import { clearDocument, IndexeddbPersistence } from 'y-indexeddb'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import { findRecentDocument, setUnsaved } from './recentDocuments'
 import { unsavedMarker, type UnsavedInputs } from './unsavedMarker'
 
@@ -69,5 +69,24 @@ export class LocalCopy {
   /** Stops writing and closes the database; the copy stays on this device. */
   close(): void {
     if (!this.deletion) void this.persistence.destroy()
+  }
+}
+
+/**
+ * Stores `state` (a Yjs update) as this device's copy of the document behind link `id`, before
+ * any page opens it: the page that does opens with it and its first sync uploads it to the
+ * server, as it would offline edits. Rejects when this device cannot store it (storage disabled).
+ */
+export async function writeLocalCopy(id: string, state: Uint8Array): Promise<void> {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, state)
+  // y-indexeddb writes the document's whole state when it first opens the database.
+  const persistence = new IndexeddbPersistence(localCopyName(id), doc)
+  try {
+    // Opening fails where storage is disabled; then it never syncs.
+    await Promise.all([persistence._db, persistence.whenSynced])
+  } finally {
+    await persistence.destroy().catch(() => undefined)
+    doc.destroy()
   }
 }

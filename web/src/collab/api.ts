@@ -2,15 +2,30 @@ import {
   ApiErrorCode,
   isApiError,
   isValidDocumentId,
+  MAX_IMPORT_SOURCE_BYTES,
   type ApiError,
+  type CreateDocumentBody,
   type CreatedDocument,
   type DocumentInfo,
+  type RestoredVersion,
   type Role,
   type RotatedLink,
+  type Version,
+  type VersionDetail,
+  type VersionList,
 } from '@tandem/shared'
 
 // The REST contract's shapes live in @tandem/shared (api.ts); these are the ones pages use.
-export type { CreatedDocument, DocumentInfo, RotatedLink } from '@tandem/shared'
+export type {
+  CreatedDocument,
+  DocumentInfo,
+  RestoredVersion,
+  RotatedLink,
+  Version,
+  VersionAuthor,
+  VersionDetail,
+  VersionKind,
+} from '@tandem/shared'
 
 /**
  * A refused or failed API request: `message` can be shown to people; `status` is the HTTP status
@@ -66,21 +81,34 @@ export async function lookUpDocument(id: string, signal?: AbortSignal): Promise<
 }
 
 /**
- * Creates an empty document on the server and returns its edit and view links with app paths.
- * Throws an {@link ApiRequestError} whose message can be shown.
+ * Creates a document on the server and returns its edit and view links with app paths: empty, or
+ * with `body`'s title and Markdown or HTML content (converted once, on the server). Throws an
+ * {@link ApiRequestError} whose message can be shown.
  */
-export async function createDocument(): Promise<CreatedDocument> {
+export async function createDocument(body?: CreateDocumentBody): Promise<CreatedDocument> {
+  const action = body ? 'import a document' : 'create a document'
   let response: Response
   try {
     response = await fetch('/api/docs', {
       method: 'POST',
-      headers: { accept: 'application/json' },
+      headers: body
+        ? { accept: 'application/json', 'content-type': 'application/json' }
+        : { accept: 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     })
   } catch {
-    throw unreachable('create a document')
+    throw unreachable(action)
   }
   if (!response.ok) {
-    throw await refusal(response, {}, `The server could not create a document`)
+    throw await refusal(
+      response,
+      body
+        ? {
+            [ApiErrorCode.tooLarge]: `This file is too large to import (at most ${MAX_IMPORT_SOURCE_BYTES / (1024 * 1024)} MiB of text).`,
+          }
+        : {},
+      body ? 'The server could not import this file' : 'The server could not create a document',
+    )
   }
   return (await response.json()) as CreatedDocument
 }
@@ -111,6 +139,87 @@ export async function rotateLink(id: string, role: Role): Promise<RotatedLink> {
     )
   }
   return (await response.json()) as RotatedLink
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version history
+
+const historyExplanations: Explanations = {
+  [ApiErrorCode.forbidden]: 'Only people with the edit link can see and change the history.',
+  [ApiErrorCode.notFound]: 'This version no longer exists, or the link was replaced.',
+}
+
+function versionsPath(id: string, ...rest: string[]): string {
+  return ['/api/docs', id, 'versions', ...rest]
+    .map((part, i) => (i ? encodeURIComponent(part) : part))
+    .join('/')
+}
+
+/**
+ * Sends a history request and returns its JSON body; throws an {@link ApiRequestError} whose
+ * message can be shown (an abort rejects with the fetch's own AbortError).
+ */
+async function historyRequest<T>(path: string, action: string, init: RequestInit = {}): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: {
+        accept: 'application/json',
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+    })
+  } catch (error) {
+    if (init.signal?.aborted) throw error
+    throw unreachable(action)
+  }
+  if (!response.ok) {
+    throw await refusal(response, historyExplanations, `The server could not ${action}`)
+  }
+  return (await response.json()) as T
+}
+
+/** The saved versions of the document that edit link `id` opens, newest first. */
+export async function listVersions(id: string, signal?: AbortSignal): Promise<Version[]> {
+  const body = await historyRequest<VersionList>(versionsPath(id), 'load the history', {
+    signal: signal ?? null,
+  })
+  if (!Array.isArray(body.versions))
+    throw new ApiRequestError('The history came back garbled.', 200, undefined)
+  return body.versions
+}
+
+/** One version of document `id` with its whole content. */
+export function getVersion(
+  id: string,
+  versionId: string,
+  signal?: AbortSignal,
+): Promise<VersionDetail> {
+  return historyRequest<VersionDetail>(versionsPath(id, versionId), 'load this version', {
+    signal: signal ?? null,
+  })
+}
+
+/** Saves the document's current state as a version named `name` (1–100 characters, trimmed). */
+export function nameVersion(id: string, name: string): Promise<Version> {
+  return historyRequest<Version>(versionsPath(id), 'name this version', {
+    method: 'POST',
+    body: JSON.stringify({ name }),
+  })
+}
+
+/**
+ * Turns document `id` back into version `versionId` for everyone, as a new edit; the state just
+ * before is saved first as a `restore` version.
+ */
+export function restoreVersion(id: string, versionId: string): Promise<RestoredVersion> {
+  return historyRequest<RestoredVersion>(
+    versionsPath(id, versionId, 'restore'),
+    'restore this version',
+    {
+      method: 'POST',
+    },
+  )
 }
 
 /** Messages for people, by error code, where the server's own would not help them. */

@@ -1,8 +1,27 @@
 // The collab feature's public entry: what pages and other features may use.
-export { createDocument, lookUpDocument, rotateLink } from './api'
-export type { DocumentInfo, DocumentLookup, RotatedLink } from './api'
+export {
+  ApiRequestError,
+  createDocument,
+  getVersion,
+  listVersions,
+  lookUpDocument,
+  nameVersion,
+  restoreVersion,
+  rotateLink,
+} from './api'
+export type {
+  DocumentInfo,
+  DocumentLookup,
+  RestoredVersion,
+  RotatedLink,
+  Version,
+  VersionAuthor,
+  VersionDetail,
+  VersionKind,
+} from './api'
 export type { CollabSession, DocumentLinks } from './CollabSession'
 export { rotateOwnEditLink } from './linkRotation'
+export { writeLocalCopy } from './LocalCopy'
 export {
   findRecentDocument,
   forgetDocument,

@@ -96,6 +96,23 @@ export const icons = {
       <path d="M5 13v6a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-6" />
     </Icon>
   ),
+  history: (
+    <Icon>
+      <path d="M3 12a9 9 0 1 0 3-6.7L3 8" />
+      <path d="M3 3v5h5" />
+      <path d="M12 7v5l3 2" />
+    </Icon>
+  ),
+  chevronDown: (
+    <Icon>
+      <path d="m6 9 6 6 6-6" />
+    </Icon>
+  ),
+  chevronUp: (
+    <Icon>
+      <path d="m6 15 6-6 6 6" />
+    </Icon>
+  ),
   chevronLeft: (
     <Icon>
       <path d="m15 6-6 6 6 6" />

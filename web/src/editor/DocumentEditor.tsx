@@ -5,6 +5,7 @@ import { exportDocument, type DocumentExporter } from './documentExport'
 import { createExtensions } from './extensions'
 import { TitleField } from './TitleField'
 import { Toolbar } from './Toolbar'
+import { WordCount } from './WordCount'
 
 interface DocumentEditorProps {
   session: CollabSession
@@ -27,6 +28,9 @@ export function DocumentEditor({ session, status, exporterRef }: DocumentEditorP
       editable,
       shouldRerenderOnTransaction: false,
       editorProps: {
+        // The caret stays clear of the word count at the bottom of the window.
+        scrollMargin: { top: 8, right: 8, bottom: 56, left: 8 },
+        scrollThreshold: { top: 8, right: 8, bottom: 56, left: 8 },
         attributes: {
           class: 'prose',
           'aria-label': 'Document text',
@@ -90,6 +94,7 @@ export function DocumentEditor({ session, status, exporterRef }: DocumentEditorP
           data-saved={status.save}
         />
       </div>
+      <WordCount editor={editor} />
     </>
   )
 }

@@ -1,3 +1,8 @@
+// The chained commands used here (toggleBold, setLink, toggleTaskList…) are declared by these
+// extensions' types. The schema itself now comes from @tandem/shared/schema, whose declaration
+// files do not import them, so without these the commands do not typecheck.
+import type {} from '@tiptap/extension-list'
+import type {} from '@tiptap/starter-kit'
 import type { Editor } from '@tiptap/react'
 import { useEditorState } from '@tiptap/react'
 import { useLayoutEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'

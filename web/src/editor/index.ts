@@ -2,3 +2,4 @@
 export { DocumentEditor } from './DocumentEditor'
 export { useTitleText } from './useTitleText'
 export type { DocumentExport, DocumentExporter } from './documentExport'
+export { contentExtensions } from './extensions'

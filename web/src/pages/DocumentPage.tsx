@@ -22,7 +22,9 @@ import { Link } from '../components/Link'
 import { ShareDialog } from '../components/ShareDialog'
 import { StatusBadge } from '../components/StatusBadge'
 import { DocumentEditor, useTitleText, type DocumentExporter } from '../editor'
+import { HistoryView } from '../history'
 import { navigate } from '../navigation'
+import { DocumentMenu } from '../transfer'
 import { PresenceBar } from '../presence'
 import { MessagePage } from './MessagePage'
 
@@ -139,10 +141,17 @@ function OpenDocument({ id, info, role, gone }: OpenDocumentProps) {
       </main>
     )
   }
-  return <DocumentView session={session} info={info} />
+  return <DocumentView session={session} info={info} role={role} />
 }
 
-function DocumentView({ session, info }: { session: CollabSession; info?: DocumentInfo }) {
+interface DocumentViewProps {
+  session: CollabSession
+  info: DocumentInfo | undefined
+  /** The link's role as the server said or this device remembers it; undefined before either. */
+  role: string | undefined
+}
+
+function DocumentView({ session, info, role }: DocumentViewProps) {
   const status = useSessionStatus(session)
   const title = useTitleText(session.title)
   // A tab that just moved to its new edit link shows it straight away, ready to copy.
@@ -153,6 +162,15 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
   const resetsHere = useRef(0)
   const exporterRef = useRef<DocumentExporter>(null)
   const dead = status.deadLink
+  // History is for edit links only (the server refuses view links: it can hold removed text).
+  const canSeeHistory = role !== Role.view && !status.readOnly && !dead
+  const [historyOpen, setHistoryOpen] = useState(false)
+  const historyButton = useRef<HTMLButtonElement>(null)
+  const showHistory = historyOpen && canSeeHistory
+  const closeHistory = (): void => {
+    setHistoryOpen(false)
+    historyButton.current?.focus()
+  }
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled'} · Tandem`
@@ -204,7 +222,7 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
   }
 
   return (
-    <div className="document-layout">
+    <div className={showHistory ? 'document-layout history-open' : 'document-layout'}>
       <header className="doc-header">
         <Link href="/" className="brand" aria-label="Tandem: your documents">
           <img src="/icon.svg" alt="" width="28" height="28" />
@@ -213,6 +231,21 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
         <StatusBadge status={status} />
         <div className="doc-header-end">
           <PresenceBar awareness={session.awareness} />
+          {canSeeHistory && (
+            <button
+              ref={historyButton}
+              type="button"
+              className="button history-button"
+              aria-label="History"
+              aria-expanded={showHistory}
+              aria-controls={showHistory ? 'history-panel' : undefined}
+              onClick={() => (showHistory ? closeHistory() : setHistoryOpen(true))}
+            >
+              {icons.history}
+              <span aria-hidden="true">History</span>
+            </button>
+          )}
+          <DocumentMenu read={() => exporterRef.current?.()} />
           <button
             type="button"
             className="button button-primary share-button"
@@ -259,9 +292,11 @@ function DocumentView({ session, info }: { session: CollabSession; info?: Docume
           You can view this document and see who is here, but not change it.
         </div>
       )}
-      <main className="document-main">
+      {/* The editor stays mounted under the history, keeping its selection and undo. */}
+      <main className="document-main" hidden={showHistory}>
         <DocumentEditor session={session} status={status} exporterRef={exporterRef} />
       </main>
+      {showHistory && <HistoryView session={session} onClose={closeHistory} />}
       <ShareDialog
         links={dead ? {} : links}
         onReset={links.edit && !dead ? resetLink : undefined}

@@ -1,5 +1,5 @@
 import { documentPath } from '@tandem/shared'
-import { useEffect, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import {
   createDocument,
   forgetDocument,
@@ -9,12 +9,15 @@ import {
 import { Link } from '../components/Link'
 import { relativeTime } from '../components/relativeTime'
 import { navigate } from '../navigation'
+import { FileDrop, ImportButton, importFile, ZipButton } from '../transfer'
 
 /** The page at `/`: start a new document or reopen one this browser has seen. */
 export function HomePage() {
   const recent = useSyncExternalStore(subscribeRecentDocuments, getRecentDocuments)
   const [creating, setCreating] = useState(false)
+  const [importing, setImporting] = useState(false)
   const [error, setError] = useState<string>()
+  const busy = creating || importing
 
   useEffect(() => {
     document.title = 'Tandem'
@@ -32,6 +35,20 @@ export function HomePage() {
     }
   }
 
+  // A picked or dropped file becomes a new document, which then opens.
+  const importAndOpen = useCallback(async (file: File): Promise<void> => {
+    setImporting(true)
+    setError(undefined)
+    try {
+      const { url } = await importFile(file)
+      navigate(url)
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+      setImporting(false)
+    }
+  }, [])
+  const onFile = useCallback((file: File) => void importAndOpen(file), [importAndOpen])
+
   return (
     <main className="home">
       <header className="home-header">
@@ -42,14 +59,22 @@ export function HomePage() {
         </div>
       </header>
 
-      <button
-        type="button"
-        className="button button-primary button-large"
-        onClick={() => void create()}
-        disabled={creating}
-      >
-        {creating ? 'Creating…' : 'New document'}
-      </button>
+      <div className="home-actions">
+        <button
+          type="button"
+          className="button button-primary button-large"
+          onClick={() => void create()}
+          disabled={busy}
+        >
+          {creating ? 'Creating…' : 'New document'}
+        </button>
+        <ImportButton disabled={busy} busy={importing} onFile={onFile} />
+      </div>
+      <p id="import-hint" className="muted home-hint">
+        Import a Markdown, HTML or text file
+        <span className="drop-hint">, or drop one anywhere on this page</span>.
+      </p>
+      <FileDrop disabled={busy} onFile={onFile} onRefused={setError} />
       {error && (
         <p className="error-text" role="alert">
           {error}
@@ -57,7 +82,10 @@ export function HomePage() {
       )}
 
       <section className="recent" aria-labelledby="recent-heading">
-        <h2 id="recent-heading">Recent documents</h2>
+        <div className="recent-header">
+          <h2 id="recent-heading">Recent documents</h2>
+          <ZipButton documents={recent.filter((doc) => !doc.dead)} />
+        </div>
         {recent.length === 0 ? (
           <p className="muted">
             Documents you open on this device appear here. Nothing is listed on the server: a link

@@ -1,11 +1,15 @@
 import type { Role } from '@tandem/shared'
 import type {
+  ClientAuthor,
   DocumentMeta,
   DocumentStore,
   LinkGrant,
   LoadedDocument,
+  NewVersion,
   StoredUpdate,
+  StoredVersion,
   StoreHooks,
+  VersionMeta,
 } from '../DocumentStore.js'
 import { StoreError, StoreErrorCode, isStoreError } from '../errors.js'
 import { GroupCommitQueue } from '../groupCommit.js'
@@ -13,6 +17,7 @@ import { AppendCommitter } from './AppendCommitter.js'
 import { signedCrc } from './appendSql.js'
 import type { PgTimeouts } from './connection.js'
 import { PgDatabase, closedError } from './PgDatabase.js'
+import { PgVersions } from './PgVersions.js'
 import * as sql from './queries.js'
 
 /** Options for {@link PostgresStore}. */
@@ -48,6 +53,7 @@ export class PostgresStore implements DocumentStore {
   readonly #db: PgDatabase
   readonly #hooks: StoreHooks
   readonly #queue: GroupCommitQueue
+  readonly #versions: PgVersions
   #closed: Promise<void> | undefined
 
   constructor(options: PostgresStoreOptions) {
@@ -55,6 +61,7 @@ export class PostgresStore implements DocumentStore {
     this.#db = new PgDatabase(options.url, options.timeouts)
     const committer = new AppendCommitter(this.#db)
     this.#queue = new GroupCommitQueue((batch) => committer.commit(batch), this.#hooks)
+    this.#versions = new PgVersions(this.#db, this.#hooks)
   }
 
   /** Opens a store on `url` once its schema is migrated; rejects (`unavailable`) if it cannot be. */
@@ -287,6 +294,34 @@ export class PostgresStore implements DocumentStore {
       await client.query(sql.LOCK_FOR_DELETE_SQL, [docId])
       await client.query(sql.DELETE_DOCUMENT_SQL, [docId])
     })
+  }
+
+  saveVersion(docId: string, version: NewVersion): Promise<VersionMeta> {
+    return this.#versions.save(docId, version)
+  }
+
+  listVersions(docId: string): Promise<VersionMeta[]> {
+    return this.#versions.list(docId)
+  }
+
+  getVersion(docId: string, versionId: string): Promise<StoredVersion | undefined> {
+    return this.#versions.get(docId, versionId)
+  }
+
+  latestVersion(docId: string): Promise<StoredVersion | undefined> {
+    return this.#versions.latest(docId)
+  }
+
+  deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    return this.#versions.delete(docId, versionIds)
+  }
+
+  saveAuthors(docId: string, authors: readonly ClientAuthor[], o: { replace: boolean }) {
+    return this.#versions.saveAuthors(docId, authors, o.replace)
+  }
+
+  authorsOf(docId: string): Promise<ClientAuthor[]> {
+    return this.#versions.authorsOf(docId)
   }
 
   /**

@@ -114,5 +114,59 @@ export const LOCK_FOR_DELETE_SQL = 'SELECT 1 FROM documents WHERE id = $1 FOR UP
 export const DELETE_DOCUMENT_SQL = `
 WITH u AS (DELETE FROM doc_updates WHERE doc_id = $1),
 s AS (DELETE FROM doc_snapshots WHERE doc_id = $1),
-l AS (DELETE FROM links WHERE doc_id = $1)
+l AS (DELETE FROM links WHERE doc_id = $1),
+v AS (DELETE FROM doc_versions WHERE doc_id = $1),
+a AS (DELETE FROM doc_authors WHERE doc_id = $1)
 DELETE FROM documents WHERE id = $1`
+
+/** The columns of a version that listing returns (never its bytes). */
+const VERSION_META = 'id, kind, name, created_at, authors'
+
+/** Inserts a version (`$1` id … `$9` crc); `23503` if the document does not exist. */
+export const SAVE_VERSION_SQL = `
+INSERT INTO doc_versions (id, doc_id, kind, name, created_at, authors, summary, data, crc)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+export const LIST_VERSIONS_SQL = `
+SELECT ${VERSION_META} FROM doc_versions WHERE doc_id = $1 ORDER BY created_at DESC, seq DESC`
+
+export const GET_VERSION_SQL = `
+SELECT ${VERSION_META}, summary, data, crc FROM doc_versions WHERE doc_id = $1 AND id = $2`
+
+export const LATEST_VERSION_SQL = `
+SELECT ${VERSION_META}, summary, data, crc FROM doc_versions WHERE doc_id = $1
+ORDER BY created_at DESC, seq DESC LIMIT 1`
+
+/** Deletes versions `$2` of `$1`; one row per version deleted. */
+export const DELETE_VERSIONS_SQL = `
+DELETE FROM doc_versions WHERE doc_id = $1 AND id = ANY($2::text[]) RETURNING 1 AS one`
+
+/**
+ * Moves version `$2` of `$1` to quarantine with reason `$4`, only while its checksum is still `$3`
+ * (another instance may have moved it already); one row if moved.
+ */
+export const QUARANTINE_VERSION_SQL = `
+WITH moved AS (
+  DELETE FROM doc_versions WHERE doc_id = $1 AND id = $2 AND crc = $3
+  RETURNING seq, data, crc
+)
+INSERT INTO quarantine (doc_id, kind, seq, data, crc, reason)
+SELECT $1, 'version', seq, data, crc, $4 FROM moved
+RETURNING seq`
+
+/** Records authors of `$1` (`$2` client ids, `$3` names, `$4` colours, `$5` roles), then `ON CONFLICT …`. */
+const SAVE_AUTHORS_SQL = `
+INSERT INTO doc_authors (doc_id, client_id, name, color, role)
+SELECT $1, t.client_id, t.name, t.color, t.role
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t (client_id, name, color, role)
+ON CONFLICT (doc_id, client_id)`
+
+/** Adds authors of client ids not recorded yet. */
+export const ADD_AUTHORS_SQL = `${SAVE_AUTHORS_SQL} DO NOTHING`
+
+/** Adds authors, overwriting recorded ones. */
+export const REPLACE_AUTHORS_SQL = `${SAVE_AUTHORS_SQL} DO UPDATE
+  SET name = excluded.name, color = excluded.color, role = excluded.role, updated_at = now()`
+
+export const AUTHORS_OF_SQL =
+  'SELECT client_id, name, color, role FROM doc_authors WHERE doc_id = $1'

@@ -50,6 +50,37 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
   `,
+  // Version history. The bytes (summary, data) are TOASTed out of line, so listing (which selects
+  // the other columns) never reads them. Versions and authors go with their document.
+  `
+  CREATE TABLE doc_versions (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    doc_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    kind text NOT NULL CHECK (kind IN ('auto', 'named', 'restore')),
+    name text,
+    created_at timestamptz NOT NULL,
+    -- JSON array of {name, color}.
+    authors text NOT NULL,
+    summary bytea NOT NULL,
+    data bytea NOT NULL,
+    -- CRC-32 of summary then data, as a signed 32-bit integer.
+    crc integer NOT NULL
+  );
+  CREATE INDEX doc_versions_by_doc ON doc_versions (doc_id, created_at, seq);
+  CREATE TABLE doc_authors (
+    doc_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    client_id bigint NOT NULL,
+    name text NOT NULL,
+    color text NOT NULL,
+    role text NOT NULL CHECK (role IN ('edit', 'view')),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (doc_id, client_id)
+  );
+  ALTER TABLE quarantine DROP CONSTRAINT quarantine_kind_check;
+  ALTER TABLE quarantine ADD CONSTRAINT quarantine_kind_check
+    CHECK (kind IN ('update', 'snapshot', 'version'));
+  `,
 ]
 
 /** Schema version this code writes. */

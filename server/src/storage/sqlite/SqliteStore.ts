@@ -9,16 +9,21 @@ import type { Role } from '@tandem/shared'
 import { checksum } from '../checksum.js'
 import { HEAD_SEQ_SQL } from './queries.js'
 import type {
+  ClientAuthor,
   DocumentMeta,
   DocumentStore,
   LinkGrant,
   LoadedDocument,
+  NewVersion,
+  StoredVersion,
   StoreHooks,
+  VersionMeta,
 } from '../DocumentStore.js'
 import { StoreError, StoreErrorCode, isStoreError } from '../errors.js'
 import { GroupCommitQueue } from '../groupCommit.js'
 import { openVerifiedDatabase } from './integrity.js'
 import { packAppends } from './packAppends.js'
+import { SqliteVersions } from './SqliteVersions.js'
 import type { WriterReply, WriterRequest } from './writerMessages.js'
 
 /** Options for {@link SqliteStore}. */
@@ -62,6 +67,7 @@ export class SqliteStore implements DocumentStore {
   readonly #hooks: StoreHooks
   readonly #options: SqliteStoreOptions
   readonly #stmt
+  readonly #versions: SqliteVersions
   /** Undefined while a writer that died is waiting to be restarted. */
   #writer: Worker | undefined
   /** Delay before the next restart of a writer that keeps dying soon after starting. */
@@ -109,6 +115,7 @@ export class SqliteStore implements DocumentStore {
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM documents WHERE id = ?'),
       ping: db.prepare('SELECT 1'),
     }
+    this.#versions = new SqliteVersions(db, (request) => this.#request(request), this.#hooks)
     this.#writer = this.#startWriter()
     this.#queue = new GroupCommitQueue((batch) => {
       const { request, buffer } = packAppends(batch)
@@ -333,6 +340,37 @@ export class SqliteStore implements DocumentStore {
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
     await this.#request({ op: 'delete', docId })
+  }
+
+  saveVersion(docId: string, version: NewVersion): Promise<VersionMeta> {
+    return this.#versions.save(docId, version)
+  }
+
+  async listVersions(docId: string): Promise<VersionMeta[]> {
+    this.#readable()
+    return this.#versions.list(docId)
+  }
+
+  async getVersion(docId: string, versionId: string): Promise<StoredVersion | undefined> {
+    this.#readable()
+    return this.#versions.get(docId, versionId)
+  }
+
+  latestVersion(docId: string): Promise<StoredVersion | undefined> {
+    return this.#versions.latest(docId, () => this.#readable())
+  }
+
+  deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    return this.#versions.delete(docId, versionIds)
+  }
+
+  saveAuthors(docId: string, authors: readonly ClientAuthor[], o: { replace: boolean }) {
+    return this.#versions.saveAuthors(docId, authors, o.replace)
+  }
+
+  async authorsOf(docId: string): Promise<ClientAuthor[]> {
+    this.#readable()
+    return this.#versions.authorsOf(docId)
   }
 
   /** The reading connection's journal mode and synchronous level (the writer sets the same). */

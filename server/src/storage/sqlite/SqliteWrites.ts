@@ -60,6 +60,8 @@ export class SqliteWrites {
       deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE doc_id = ?'),
       deleteDocUpdates: db.prepare('DELETE FROM updates WHERE doc_id = ?'),
       deleteLinks: db.prepare('DELETE FROM links WHERE doc_id = ?'),
+      deleteVersions: db.prepare('DELETE FROM versions WHERE doc_id = ?'),
+      deleteAuthors: db.prepare('DELETE FROM authors WHERE doc_id = ?'),
       deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
       probe: db.prepare(
         `INSERT INTO health (id, probed_at, reserve) VALUES (1, ?, zeroblob(?))
@@ -169,6 +171,8 @@ export class SqliteWrites {
       this.#stmt.deleteDocUpdates.run(docId)
       this.#stmt.deleteSnapshot.run(docId)
       this.#stmt.deleteLinks.run(docId)
+      this.#stmt.deleteVersions.run(docId)
+      this.#stmt.deleteAuthors.run(docId)
       this.#stmt.deleteDoc.run(docId)
     })()
   }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 
 /** Schema migrations; index i upgrades user_version i to i + 1. Never edit a released one. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE documents (
     id TEXT PRIMARY KEY,
@@ -52,6 +52,48 @@ const MIGRATIONS: readonly string[] = [
     probed_at INTEGER NOT NULL,
     reserve BLOB NOT NULL
   ) STRICT;
+  `,
+  // Version history. A version's columns are ordered so that listing (everything up to
+  // `authors`) never reads its blobs. Quarantine is rebuilt to take damaged versions too (SQLite
+  // cannot change a CHECK constraint in place).
+  `
+  CREATE TABLE versions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('auto', 'named', 'restore')),
+    name TEXT,
+    created_at INTEGER NOT NULL,
+    authors TEXT NOT NULL,
+    summary BLOB NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX versions_by_doc ON versions (doc_id, created_at, seq);
+  CREATE TABLE authors (
+    doc_id TEXT NOT NULL,
+    client_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('edit', 'view')),
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, client_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE quarantine_v3 (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('update', 'snapshot', 'version')),
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO quarantine_v3 (id, doc_id, kind, seq, data, crc, reason, created_at)
+    SELECT id, doc_id, kind, seq, data, crc, reason, created_at FROM quarantine;
+  DROP TABLE quarantine;
+  ALTER TABLE quarantine_v3 RENAME TO quarantine;
+  CREATE INDEX quarantine_by_doc ON quarantine (doc_id);
   `,
 ]
 

@@ -1,5 +1,19 @@
 import type { Role } from '@tandem/shared'
+import type { ClientAuthor } from '../DocumentStore.js'
 import type { StoreErrorCode } from '../errors.js'
+
+/** A version as the writer inserts it (its checksum is computed there). */
+export interface VersionRow {
+  docId: string
+  versionId: string
+  kind: string
+  name: string | null
+  createdAt: number
+  /** JSON (versionRecords.ts). */
+  authors: string
+  summary: Uint8Array
+  data: Uint8Array
+}
 
 /** A request to the writer thread; `id` pairs it with its reply. */
 export type WriterRequest = { id: number } &
@@ -12,6 +26,10 @@ export type WriterRequest = { id: number } &
     | { op: 'quarantineUpdates'; docId: string; seqs: number[]; reason: string }
     | { op: 'quarantineSnapshot'; docId: string; reason: string }
     | { op: 'delete'; docId: string }
+    | ({ op: 'saveVersion' } & VersionRow)
+    | { op: 'deleteVersions'; docId: string; ids: string[] }
+    | { op: 'quarantineVersion'; docId: string; versionId: string; reason: string }
+    | { op: 'saveAuthors'; docId: string; authors: ClientAuthor[]; replace: boolean }
     /** A write of `bytes` that only proves the disk takes commits (see SqliteWrites.probe). */
     | { op: 'probe'; bytes: number }
     | { op: 'close' }

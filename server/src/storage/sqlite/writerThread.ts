@@ -3,6 +3,7 @@
 // that queued up while a commit ran are merged into one transaction.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { openDatabase } from './migrations.js'
+import { SqliteVersionWrites } from './SqliteVersionWrites.js'
 import { SqliteWrites, type AppendItem } from './SqliteWrites.js'
 import { StoreError, StoreErrorCode } from '../errors.js'
 import type { WriterReply, WriterRequest } from './writerMessages.js'
@@ -14,6 +15,7 @@ const { file, busyTimeoutMs, port } = workerData as {
 }
 const db = openDatabase(file, busyTimeoutMs)
 const writes = new SqliteWrites(db)
+const versionWrites = new SqliteVersionWrites(db)
 
 type AppendRequest = Extract<WriterRequest, { op: 'append' }>
 
@@ -31,6 +33,14 @@ function run(request: Exclude<WriterRequest, AppendRequest>): unknown {
       return writes.quarantineSnapshot(request.docId, request.reason)
     case 'delete':
       return writes.delete(request.docId)
+    case 'saveVersion':
+      return versionWrites.saveVersion(request)
+    case 'deleteVersions':
+      return versionWrites.deleteVersions(request.docId, request.ids)
+    case 'quarantineVersion':
+      return versionWrites.quarantineVersion(request.docId, request.versionId, request.reason)
+    case 'saveAuthors':
+      return versionWrites.saveAuthors(request.docId, request.authors, request.replace)
     case 'probe':
       return writes.probe(request.bytes)
     case 'close':
