@@ -50,7 +50,7 @@ import {
   seedText,
 } from './fuzz/settings.js'
 import { Tally } from './fuzz/Tally.js'
-import { Rng, clientsOf, hex } from './fuzz/wire.js'
+import { Rng, clientsOf, hex, snapshotDifference } from './fuzz/wire.js'
 import { fuzzWorker } from './fuzz/worker.js'
 
 const server = new FuzzServer({ ...SERVER_ENV, DATA_DIR: await tempDir('tandem-fuzz-') })
@@ -62,6 +62,8 @@ const honestShared: Honest[] = []
 const honestOther: Honest[] = []
 let finalText = { shared: '', other: '' }
 let finalSnapshot: Y.Snapshot | undefined
+/** Client ids of the honest clients, for naming who differs when snapshots do. */
+let honestIdSet: ReadonlySet<number> = new Set()
 
 beforeAll(async () => {
   process.on('uncaughtException', onProcessError)
@@ -138,6 +140,7 @@ describe(`protocol fuzzer (seed ${seedText})`, () => {
       const honest = [...honestShared, ...honestOther]
       await Promise.all(honest.map((h) => waitFor(() => h.client.provider.synced)))
       const honestIds = new Set(honest.map((h) => h.id))
+      honestIdSet = honestIds
       const before = server.memory()
       const decodedBefore = counter(await server.metrics(), 'tandem_frames_decoded_total')
       const health = new HealthWatch(server.http)
@@ -257,7 +260,13 @@ describe(`protocol fuzzer (seed ${seedText})`, () => {
       const fresh = connect(server.ws, docs.shared)
       await waitFor(() => fresh.provider.synced, { timeoutMs: 30_000, what: 'a newcomer to sync' })
       expect.soft(fresh.text.toString()).toBe(finalText.shared)
-      expect.soft(Y.equalSnapshots(Y.snapshot(fresh.doc), finalSnapshot)).toBe(true)
+      const freshSnapshot = Y.snapshot(fresh.doc)
+      expect
+        .soft(
+          Y.equalSnapshots(freshSnapshot, finalSnapshot),
+          `a newcomer's snapshot differs from the honest clients' (client: clock, deletions): ${snapshotDifference(freshSnapshot, finalSnapshot, honestIds)}`,
+        )
+        .toBe(true)
       // The document that only ever got refusable traffic stores nothing.
       expect.soft(await server.storedBytes(docs.empty)).toBe(0)
       const empty = await observe(server.ws, docs.empty)
@@ -293,7 +302,11 @@ describe(`protocol fuzzer (seed ${seedText})`, () => {
       ),
     )
     await waitFor(() => shared.text.toString() === finalText.shared, { what: 'shared content' })
-    expect(Y.equalSnapshots(Y.snapshot(shared.doc), finalSnapshot!)).toBe(true)
+    const restarted = Y.snapshot(shared.doc)
+    expect(
+      Y.equalSnapshots(restarted, finalSnapshot!),
+      `after the restart a newcomer's snapshot differs from the honest clients' (client: clock, deletions): ${snapshotDifference(restarted, finalSnapshot!, honestIdSet)}`,
+    ).toBe(true)
     expect(other.text.toString()).toBe(finalText.other)
     expect(clientsOf(empty.doc)).toEqual([])
     expect(hex(Y.encodeStateAsUpdate(empty.doc))).toBe('0000')

@@ -67,4 +67,20 @@ describe('update validation', () => {
     expect(validateUpdate(Y.encodeStateAsUpdate(b))?.clients.sort()).toEqual([11, 22])
     expect(validateUpdate(Uint8Array.from([0xff]))).toBeUndefined()
   })
+
+  test('an item pointing at its own client at or after its own clock is refused', () => {
+    // Captured by the fuzzer: it decoded, was committed, then threw while applying and
+    // poisoned the room for everyone in it.
+    const poison = Uint8Array.from(
+      Buffer.from(
+        '0102afd4a7c901002700afd4a7c9012d03617272000800afd4a7c9012e037d017d027d0300',
+        'hex',
+      ),
+    )
+    expect(() => {
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, poison)
+    }).toThrow()
+    expect(isValidUpdate(poison)).toBe(false)
+  })
 })

@@ -36,13 +36,16 @@ export function validateUpdate(update: Uint8Array): UpdateShape | undefined {
     const { structs, ds } = Y.decodeUpdate(exact)
     for (const struct of structs) {
       if (!validRange(struct.id.clock, struct.length)) return undefined
+      if (!Number.isSafeInteger(struct.id.client)) return undefined
+      if (struct instanceof Y.Item && !validReferences(struct)) return undefined
       // Structs come grouped by client: one id is usually all there is.
       const client = struct.id.client
       if (struct instanceof Y.Item && clients.at(-1) !== client && !clients.includes(client)) {
         clients.push(client)
       }
     }
-    for (const ranges of ds.clients.values()) {
+    for (const [client, ranges] of ds.clients) {
+      if (!Number.isSafeInteger(client)) return undefined
       for (const range of ranges) if (!validRange(range.clock, range.len)) return undefined
       deletes ||= ranges.length > 0
     }
@@ -60,6 +63,21 @@ export function validateUpdate(update: Uint8Array): UpdateShape | undefined {
   } finally {
     Error.stackTraceLimit = stackTraceLimit
   }
+}
+
+/**
+ * An item's references are exact, and none points at its own client at or after its own clock: a
+ * client's structs integrate in clock order, and Yjs throws halfway through applying a forward
+ * one (found by the fuzzer: committed, it poisoned the room for everyone).
+ */
+function validReferences(item: Y.Item): boolean {
+  const parent = item.parent instanceof Y.ID ? item.parent : null
+  for (const id of [item.origin, item.rightOrigin, parent]) {
+    if (id === null) continue
+    if (!Number.isSafeInteger(id.client) || !Number.isSafeInteger(id.clock)) return false
+    if (id.client === item.id.client && id.clock >= item.id.clock) return false
+  }
+  return true
 }
 
 /**

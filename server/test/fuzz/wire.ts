@@ -201,3 +201,33 @@ export const isEmptyUpdate = (u: Uint8Array): boolean => u.length === 2 && u[0] 
 
 /** Client ids with structs in a document. */
 export const clientsOf = (doc: Y.Doc): number[] => [...doc.store.clients.keys()]
+
+/**
+ * Where two snapshots differ, for a failure message: each client id whose state (clock) or
+ * deletions differ, marked when it is one of `honest`; "none" when they are equal.
+ */
+export function snapshotDifference(
+  a: Y.Snapshot,
+  b: Y.Snapshot,
+  honest: ReadonlySet<number>,
+): string {
+  const deletions = (s: Y.Snapshot, client: number): string =>
+    JSON.stringify((s.ds.clients.get(client) ?? []).map((r) => [r.clock, r.len]))
+  const clients = new Set([
+    ...a.sv.keys(),
+    ...b.sv.keys(),
+    ...a.ds.clients.keys(),
+    ...b.ds.clients.keys(),
+  ])
+  const lines: string[] = []
+  for (const client of [...clients].sort((x, y) => x - y)) {
+    const [svA, svB] = [a.sv.get(client) ?? 0, b.sv.get(client) ?? 0]
+    const [dsA, dsB] = [deletions(a, client), deletions(b, client)]
+    if (svA === svB && dsA === dsB) continue
+    lines.push(
+      `${client}${honest.has(client) ? ' (honest)' : ''}: clock ${svA} vs ${svB}` +
+        (dsA === dsB ? '' : `, deletions ${dsA.slice(0, 80)} vs ${dsB.slice(0, 80)}`),
+    )
+  }
+  return lines.length === 0 ? 'none' : lines.slice(0, 10).join('; ')
+}
