@@ -1,6 +1,6 @@
 /** Command-line options: defaults are issue 5's parameters; `--smoke` shrinks everything. */
 import { parseArgs } from 'node:util'
-import { ServerKind } from './wire.js'
+import { BenchServer } from './servers.js'
 
 export const Scenario = {
   fanout: 'fanout',
@@ -11,8 +11,21 @@ export const Scenario = {
 } as const
 export type Scenario = (typeof Scenario)[keyof typeof Scenario]
 
+/**
+ * Servers run when --servers is not given. Tandem on PostgreSQL is one more single process
+ * (plus a database made and dropped per run); the cluster is opt-in: three more processes on a
+ * two-core machine, and its 200-editor run cannot be valid there (see BENCHMARKS.md).
+ */
+export const defaultServers: BenchServer[] = [
+  BenchServer.tandem,
+  BenchServer.yws,
+  BenchServer.hocuspocus,
+  BenchServer.hocuspocusSqlite,
+  BenchServer.tandemPg,
+]
+
 export interface Options {
-  servers: ServerKind[]
+  servers: BenchServer[]
   scenarios: Scenario[]
   repeat: number
   workers: number
@@ -22,6 +35,12 @@ export interface Options {
   outDir: string | undefined
   /** Path to a Tandem main.js other than server/dist/main.js (before/after comparisons). */
   tandemMain: string | undefined
+  /** Maintenance database URL for tandem-pg and tandem-cluster (default: see postgres.ts). */
+  pgUrl: string | undefined
+  /** redis-server binary for tandem-cluster. */
+  redisServer: string | undefined
+  /** Tandem instances in tandem-cluster. */
+  clusterInstances: number
   /** Total connection attempts in flight at once while connecting (split across workers). */
   concurrency: number
   /** Before each run, wait until the machine is at most this busy (percent of all cores)… */
@@ -31,6 +50,8 @@ export interface Options {
   fanoutEditors: number[]
   fanoutRate: number
   fanoutSeconds: number
+  /** Fan-out: seconds of the same load before the measured window (0: none, as in past rounds). */
+  warmupSeconds: number
   observers: number
   /** Tandem clients opt into saved-acks during fan-out (what the web app does). */
   ack: boolean
@@ -50,7 +71,14 @@ export interface Options {
 }
 
 const usage = `pnpm bench [-- options]
-  --servers a,b        tandem,y-websocket-server,hocuspocus,hocuspocus-sqlite (default: all)
+  --servers a,b        tandem,y-websocket-server,hocuspocus,hocuspocus-sqlite,tandem-pg,tandem-cluster
+                       (default: all but tandem-cluster). tandem-pg: one Tandem on a throwaway
+                       PostgreSQL database; tandem-cluster: N instances on one, with a private
+                       redis-server; their CPU includes PostgreSQL's and Redis's share
+  --pg-url URL         maintenance database for tandem-pg/-cluster (default TANDEM_BENCH_PG_URL,
+                       TANDEM_TEST_DATABASE_URL, PGHOST/PGPORT/PGUSER or postgres@127.0.0.1:5432)
+  --redis-server PATH  redis-server binary (default $REDIS_SERVER or redis-server)
+  --cluster-instances N  Tandem instances in tandem-cluster (default 2)
   --scenarios a,b      fanout,saturation,rooms,bigdoc,idle (default: all; saved-acks come with fanout)
   --repeat N           run each scenario N times per server and quote medians (default 1)
   --smoke              a tiny run of every scenario (a few seconds each)
@@ -59,6 +87,7 @@ const usage = `pnpm bench [-- options]
   --out DIR            where results go (default bench/results)
   --tandem-main PATH   run this Tandem main.js instead of server/dist/main.js (before/after)
   --fanout-editors 50,200 --fanout-rate 2 --fanout-seconds 15 --observers 2 --no-ack
+  --warmup-seconds N   fan-out: N s of the same load before the measured window (default 0)
   --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12
   --rooms 500 --room-clients 2 --idle-rooms 200 --idle-clients 10
   --bigdoc-ops 100000 --bigdoc-batch 100 --joins 10 --cold-joins 10
@@ -99,12 +128,16 @@ export function parseOptions(argv: string[]): Options | 'help' {
       profile: { type: 'boolean' },
       out: { type: 'string' },
       'tandem-main': { type: 'string' },
+      'pg-url': { type: 'string' },
+      'redis-server': { type: 'string' },
+      'cluster-instances': { type: 'string' },
       concurrency: { type: 'string' },
       'quiet-pct': { type: 'string' },
       'quiet-wait': { type: 'string' },
       'fanout-editors': { type: 'string' },
       'fanout-rate': { type: 'string' },
       'fanout-seconds': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
       observers: { type: 'string' },
       'no-ack': { type: 'boolean' },
       'sat-editors': { type: 'string' },
@@ -155,10 +188,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
         joins: 10,
         coldJoins: 10,
       }
-  const allServers = Object.values(ServerKind)
+  const allServers = Object.values(BenchServer)
   const allScenarios = Object.values(Scenario)
   return {
-    servers: values.servers ? list(values.servers, allServers, 'server') : allServers,
+    servers: values.servers ? list(values.servers, allServers, 'server') : defaultServers,
     scenarios: values.scenarios ? list(values.scenarios, allScenarios, 'scenario') : allScenarios,
     repeat: Math.round(num(values.repeat, 1, 'repeat')),
     workers: Math.round(num(values.workers, 2, 'workers')),
@@ -167,6 +200,12 @@ export function parseOptions(argv: string[]): Options | 'help' {
     profile: values.profile === true,
     outDir: values.out,
     tandemMain: values['tandem-main'],
+    pgUrl: values['pg-url'],
+    redisServer: values['redis-server'],
+    clusterInstances: Math.max(
+      2,
+      Math.round(num(values['cluster-instances'], 2, 'cluster-instances')),
+    ),
     concurrency: Math.round(num(values.concurrency, 50, 'concurrency')),
     quietPct: num(values['quiet-pct'], 25, 'quiet-pct'),
     quietWaitSeconds: num(values['quiet-wait'], smoke ? 2 : 30, 'quiet-wait'),
@@ -175,6 +214,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       : d.fanoutEditors,
     fanoutRate: num(values['fanout-rate'], d.fanoutRate, 'fanout-rate'),
     fanoutSeconds: num(values['fanout-seconds'], d.fanoutSeconds, 'fanout-seconds'),
+    warmupSeconds:
+      values['warmup-seconds'] === '0' ? 0 : num(values['warmup-seconds'], 0, 'warmup-seconds'),
     observers: Math.round(num(values.observers, 2, 'observers')),
     ack: values['no-ack'] !== true,
     satEditors: Math.round(num(values['sat-editors'], d.satEditors, 'sat-editors')),

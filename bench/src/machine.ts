@@ -21,14 +21,12 @@ export class CpuWindow {
 
   /**
    * Closes the window. `othersPct` is the share of all cores used by processes other than the
-   * server and the generator (other work on a shared machine; high values mean noisy numbers);
-   * kernel threads (ksoftirqd carrying loopback traffic, mostly the bench's own) and interrupt
-   * time are reported apart.
+   * server under test (`serverPids`: its instances, and the PostgreSQL and Redis processes
+   * counted for it) and the generator (other work on a shared machine; high values mean noisy
+   * numbers); kernel threads (ksoftirqd carrying loopback traffic, mostly the bench's own) and
+   * interrupt time are reported apart.
    */
-  close(
-    serverCpuSeconds: number,
-    serverPid: number,
-  ): {
+  close(serverPids: Iterable<number>): {
     generatorCpuSeconds: number
     othersPct: number
     kernelThreadsPct: number
@@ -42,8 +40,9 @@ export class CpuWindow {
     let kernelTicks = 0
     let otherTicks = 0
     const byComm = new Map<string, number>()
+    const mine = new Set(serverPids)
     for (const [pid, p] of procs) {
-      if (pid === process.pid || pid === serverPid) continue
+      if (pid === process.pid || mine.has(pid)) continue
       const d = p.ticks - (this.procs0.get(pid)?.ticks ?? 0)
       if (d <= 0) continue
       if (p.kernel) kernelTicks += d
@@ -58,7 +57,6 @@ export class CpuWindow {
       .slice(0, 3)
       .map(([comm, t]) => `${comm} ${pct(t).toFixed(0)}%`)
       .join(', ')
-    void serverCpuSeconds
     return {
       generatorCpuSeconds: gen,
       othersPct: pct(otherTicks),

@@ -4,8 +4,8 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { BenchServer, backingSettings, isTandem } from './servers.js'
 import { median } from './stats.js'
-import { ServerKind } from './wire.js'
 
 export interface MetricDef {
   key: string
@@ -17,7 +17,7 @@ export interface MetricDef {
 
 /** One run of one scenario against one server. */
 export interface RunResult {
-  server: ServerKind
+  server: BenchServer
   metrics: Record<string, number>
   /** Non-numeric facts (convergence, errors). */
   facts: Record<string, string | boolean>
@@ -50,38 +50,76 @@ export function medians(runs: RunResult[]): { metrics: Record<string, number>; v
   return { metrics, void: valid.length === 0 }
 }
 
-const short: Record<ServerKind, string> = {
-  [ServerKind.tandem]: 'Tandem',
-  [ServerKind.yws]: 'y-ws-server',
-  [ServerKind.hocuspocus]: 'Hocuspocus',
-  [ServerKind.hocuspocusSqlite]: 'Hocus+SQLite',
+/** Column names of the servers. */
+function short(kind: BenchServer): string {
+  switch (kind) {
+    case BenchServer.tandem:
+      return 'Tandem'
+    case BenchServer.tandemPg:
+      return 'Tandem+PG'
+    case BenchServer.tandemCluster:
+      return `Tandem×${backingSettings().clusterInstances}+PG+Redis`
+    case BenchServer.yws:
+      return 'y-ws-server'
+    case BenchServer.hocuspocus:
+      return 'Hocuspocus'
+    case BenchServer.hocuspocusSqlite:
+      return 'Hocus+SQLite'
+  }
 }
 
-/** Renders a Markdown table: one row per metric, a column per server, then Tandem / peer ratios. */
+/** Short names in ratio column headers (T = Tandem on SQLite, as before). */
+function ratioName(kind: BenchServer): string {
+  switch (kind) {
+    case BenchServer.tandemPg:
+      return 'TPG'
+    case BenchServer.tandemCluster:
+      return `T×${backingSettings().clusterInstances}`
+    default:
+      return 'T'
+  }
+}
+
+/** Servers in their canonical order, those present in `runs`. */
+function present(runs: RunResult[]): BenchServer[] {
+  return Object.values(BenchServer).filter((s) => runs.some((r) => r.server === s))
+}
+
+/** `a / b` of one metric, 'VOID' when either side is void, undefined when not comparable. */
+function ratio(
+  a: { metrics: Record<string, number>; void: boolean } | undefined,
+  b: { metrics: Record<string, number>; void: boolean } | undefined,
+  key: string,
+): number | 'VOID' | undefined {
+  const x = a?.metrics[key]
+  const y = b?.metrics[key]
+  if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y) || !y) {
+    return undefined
+  }
+  if (a?.void || b?.void) return 'VOID'
+  return x / y
+}
+
+/**
+ * Renders a Markdown table: one row per metric, a column per server, then each Tandem
+ * deployment / peer ratio.
+ */
 export function table(report: ScenarioReport): string {
-  const servers = Object.values(ServerKind).filter((s) => report.runs.some((r) => r.server === s))
+  const servers = present(report.runs)
   const m = new Map(servers.map((s) => [s, medians(report.runs.filter((r) => r.server === s))]))
-  const tandem = m.get(ServerKind.tandem)
-  const peers = servers.filter((s) => s !== ServerKind.tandem)
-  const header = ['metric', ...servers.map((s) => short[s] + (m.get(s)?.void ? ' (VOID)' : ''))]
-  if (tandem) header.push(...peers.map((p) => `T/${short[p]}`))
+  const tandems = servers.filter(isTandem)
+  const peers = servers.filter((s) => !isTandem(s))
+  const pairs = tandems.flatMap((t) => peers.map((p) => [t, p] as const))
+  const header = ['metric', ...servers.map((s) => short(s) + (m.get(s)?.void ? ' (VOID)' : ''))]
+  header.push(...pairs.map(([t, p]) => `${ratioName(t)}/${short(p)}`))
   const rows = [header, header.map(() => '---')]
   for (const def of report.defs) {
+    if (servers.every((s) => m.get(s)?.metrics[def.key] === undefined)) continue
     const row = [def.label]
     for (const s of servers) row.push(fmt(m.get(s)?.metrics[def.key], def.digits))
-    if (tandem) {
-      for (const p of peers) {
-        const peer = m.get(p)
-        const t = tandem.metrics[def.key]
-        const v = peer?.metrics[def.key]
-        if (!def.better || t === undefined || v === undefined || !Number.isFinite(t) || !v) {
-          row.push('')
-        } else if (tandem.void || peer?.void) {
-          row.push('VOID')
-        } else {
-          row.push((t / v).toFixed(2))
-        }
-      }
+    for (const [t, p] of pairs) {
+      const r = def.better ? ratio(m.get(t), m.get(p), def.key) : undefined
+      row.push(r === undefined ? '' : r === 'VOID' ? 'VOID' : r.toFixed(2))
     }
     rows.push(row)
   }
@@ -94,10 +132,97 @@ export function table(report: ScenarioReport): string {
           .join(', '),
       )
       const notes = runs.flatMap((r) => r.notes)
-      return `- ${short[s]}: ${[...new Set(f)].join(' | ')}${notes.length ? ` — ${[...new Set(notes)].join('; ')}` : ''}`
+      return `- ${short(s)}: ${[...new Set(f)].join(' | ')}${notes.length ? ` — ${[...new Set(notes)].join('; ')}` : ''}`
     })
     .join('\n')
   return `### ${report.title}\n\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\n${facts}\n`
+}
+
+/** One target read off a run: a ratio of two figures of the same interleaved run. */
+export interface TargetRow {
+  scenario: string
+  what: string
+  numerator: number
+  denominator: number
+  ratio: number
+  /** Either side's runs were all void (generator lagged, or clients failed): not to be quoted. */
+  void: boolean
+  goal: string
+}
+
+/**
+ * The ratios the PostgreSQL and several-instances targets are read from, for every fan-out
+ * scenario of this run: each Tandem deployment's CPU per delivery (PostgreSQL and Redis
+ * included) and p99 against y-websocket-server's, and cross- over same-instance p99.
+ */
+export function targetRows(reports: ScenarioReport[]): TargetRow[] {
+  const out: TargetRow[] = []
+  for (const report of reports.filter((r) => r.scenario.startsWith('fanout-'))) {
+    const m = new Map(
+      present(report.runs).map((s) => [s, medians(report.runs.filter((r) => r.server === s))]),
+    )
+    const ref = m.get(BenchServer.yws)
+    const editors = report.scenario.slice('fanout-'.length)
+    for (const t of [BenchServer.tandem, BenchServer.tandemPg, BenchServer.tandemCluster]) {
+      const mine = m.get(t)
+      if (!mine) continue
+      if (ref) {
+        const big = Number(editors) >= 200
+        for (const [key, what, goal] of [
+          [
+            'cpuUsPerDelivery',
+            'CPU µs / delivery',
+            big ? '≤ 1' : 'lower is better (SQLite: 1.6–1.8 before)',
+          ],
+          ['latP99', 'latency p99 (ms)', big ? '≤ 1' : 'lower is better'],
+        ] as const) {
+          const r = ratio(mine, ref, key)
+          if (r === undefined) continue
+          const numerator = mine.metrics[key] as number
+          const denominator = ref.metrics[key] as number
+          out.push({
+            scenario: report.scenario,
+            what: `fan-out ${editors}: ${short(t)} / y-ws-server, ${what}`,
+            numerator,
+            denominator,
+            ratio: numerator / denominator,
+            void: r === 'VOID',
+            goal,
+          })
+        }
+      }
+      const cross = mine.metrics.latCrossP99
+      const same = mine.metrics.latSameP99
+      if (cross !== undefined && same !== undefined && Number.isFinite(cross) && same > 0) {
+        out.push({
+          scenario: report.scenario,
+          what: `fan-out ${editors}: ${short(t)}, cross-instance p99 / same-instance p99 (ms)`,
+          numerator: cross,
+          denominator: same,
+          ratio: cross / same,
+          void: mine.void,
+          goal: '≤ 2',
+        })
+      }
+    }
+  }
+  return out
+}
+
+/** The target rows as a Markdown table (empty string when there are none). */
+export function targetsTable(rows: TargetRow[]): string {
+  if (!rows.length) return ''
+  const lines = [
+    '### Targets (ratios within this run; medians over repeats)',
+    '',
+    '| target | value | against | ratio | goal |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.what} | ${fmt(r.numerator)} | ${fmt(r.denominator)} | ${r.ratio.toFixed(2)}${r.void ? ' (VOID)' : ''} | ${r.goal} |`,
+    ),
+  ]
+  return `${lines.join('\n')}\n`
 }
 
 /** One JSON line: parameters, per-server medians and every run. */
@@ -106,26 +231,27 @@ export function jsonLine(report: ScenarioReport): string {
   const perServer = Object.fromEntries(
     servers.map((s) => [s, medians(report.runs.filter((r) => r.server === s))]),
   )
-  const t = perServer[ServerKind.tandem]
-  const ratios: Record<string, Record<string, number | 'VOID'>> = {}
-  if (t) {
-    for (const s of servers.filter((x) => x !== ServerKind.tandem)) {
+  const ratios: Record<string, Record<string, Record<string, number | 'VOID'>>> = {}
+  for (const t of servers.filter(isTandem)) {
+    const mine = perServer[t]
+    ratios[t] = {}
+    for (const s of servers.filter((x) => !isTandem(x))) {
       const p = perServer[s]
-      if (!p) continue
-      ratios[s] = {}
+      const row: Record<string, number | 'VOID'> = {}
       for (const d of report.defs.filter((d) => d.better)) {
-        const a = t.metrics[d.key]
-        const b = p.metrics[d.key]
-        if (a === undefined || b === undefined || !b) continue
-        ratios[s][d.key] = t.void || p.void ? 'VOID' : Number((a / b).toFixed(4))
+        const r = ratio(mine, p, d.key)
+        if (r !== undefined) row[d.key] = r === 'VOID' ? r : Number(r.toFixed(4))
       }
+      ratios[t][s] = row
     }
   }
   return JSON.stringify({
     scenario: report.scenario,
     params: report.params,
     medians: perServer,
-    ratiosTandemOverPeer: ratios,
+    // Tandem on SQLite over each peer, as before; every Tandem deployment in ratiosOverPeer.
+    ratiosTandemOverPeer: ratios[BenchServer.tandem] ?? {},
+    ratiosOverPeer: ratios,
     runs: report.runs,
   })
 }

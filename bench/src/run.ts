@@ -9,10 +9,12 @@ import { generateHistory, type History } from './bigdoc.js'
 import { Scenario, parseOptions, usage, type Options } from './cli.js'
 import { createLoopMonitor, progress, type Ctx } from './context.js'
 import { waitForQuiet } from './machine.js'
-import { WorkerPool } from './pool.js'
+import { SplitWorkerPool } from './splitPool.js'
 import {
   jsonLine,
   table,
+  targetRows,
+  targetsTable,
   writeResult,
   type MetricDef,
   type RunResult,
@@ -22,19 +24,29 @@ import { bigdoc, bigdocDefs } from './scenarios/bigdoc.js'
 import { connections, idleDefs, roomsDefs } from './scenarios/connections.js'
 import { fanout, fanoutDefs } from './scenarios/fanout.js'
 import { saturation, saturationDefs } from './scenarios/saturation.js'
-import { repoRoot, tandemAvailable, tandemRaisedLimits, useTandemMain } from './servers.js'
-import { ServerKind } from './wire.js'
+import { maintenanceUrl, postgresUnavailable } from './postgres.js'
+import { redisUnavailable } from './redis.js'
+import {
+  BenchServer,
+  backingSettings,
+  configureBacking,
+  isTandem,
+  repoRoot,
+  tandemAvailable,
+  tandemRaisedLimits,
+  useTandemMain,
+} from './servers.js'
 
 interface Plan {
   scenario: string
   title: string
   params: Record<string, unknown>
   defs: MetricDef[]
-  servers: ServerKind[]
-  run: (kind: ServerKind, rep: number) => Promise<RunResult>
+  servers: BenchServer[]
+  run: (kind: BenchServer, rep: number) => Promise<RunResult>
 }
 
-function plans(ctx: Ctx, servers: ServerKind[], history: () => History): Plan[] {
+function plans(ctx: Ctx, servers: BenchServer[], history: () => History): Plan[] {
   const o: Options = ctx.opts
   const out: Plan[] = []
   const want = (s: Scenario): boolean => o.scenarios.includes(s)
@@ -42,11 +54,12 @@ function plans(ctx: Ctx, servers: ServerKind[], history: () => History): Plan[] 
     for (const editors of o.fanoutEditors) {
       out.push({
         scenario: `fanout-${editors}`,
-        title: `Fan-out: ${editors} editors × ${o.fanoutRate} updates/s for ${o.fanoutSeconds} s, one room (+${o.observers} observers)`,
+        title: `Fan-out: ${editors} editors × ${o.fanoutRate} updates/s for ${o.fanoutSeconds} s${o.warmupSeconds ? ` after ${o.warmupSeconds} s of warm-up` : ''}, one room (+${o.observers} observers)`,
         params: {
           editors,
           ratePerEditor: o.fanoutRate,
           seconds: o.fanoutSeconds,
+          warmupSeconds: o.warmupSeconds,
           observers: o.observers,
           tandemSavedAcks: o.ack,
         },
@@ -84,6 +97,10 @@ function plans(ctx: Ctx, servers: ServerKind[], history: () => History): Plan[] 
     })
   }
   if (want(Scenario.bigdoc)) {
+    // A join is served by one instance: the cluster's would repeat tandem-pg's.
+    if (servers.includes(BenchServer.tandemCluster)) {
+      progress('bigdoc: not run for tandem-cluster (a join is one instance’s work; see tandem-pg)')
+    }
     out.push({
       scenario: 'bigdoc',
       title: `Big-document join: ${o.bigdocOps.toLocaleString('en-US')}-operation history, ${o.joins} hot joins, ${o.coldJoins} cold joins (restart before each)`,
@@ -95,7 +112,7 @@ function plans(ctx: Ctx, servers: ServerKind[], history: () => History): Plan[] 
         seed: o.seed,
       },
       defs: bigdocDefs,
-      servers,
+      servers: servers.filter((s) => s !== BenchServer.tandemCluster),
       run: (kind, rep) => bigdoc(ctx, kind, history(), rep),
     })
   }
@@ -120,15 +137,38 @@ async function main(): Promise<void> {
   }
   const opts = parsed
   if (opts.tandemMain) useTandemMain(opts.tandemMain)
+  configureBacking({
+    pgUrl: maintenanceUrl(opts.pgUrl),
+    clusterInstances: opts.clusterInstances,
+    ...(opts.redisServer ? { redisServer: opts.redisServer } : {}),
+  })
   let servers = opts.servers
-  if (servers.includes(ServerKind.tandem) && !tandemAvailable()) {
+  if (servers.some(isTandem) && !tandemAvailable()) {
     progress('server/dist/main.js not built: skipping Tandem (run `pnpm build` at the root)')
-    servers = servers.filter((s) => s !== ServerKind.tandem)
+    servers = servers.filter((s) => !isTandem(s))
+  }
+  const needsPg = [BenchServer.tandemPg, BenchServer.tandemCluster].filter((s) =>
+    servers.includes(s),
+  )
+  if (needsPg.length) {
+    const why = await postgresUnavailable(backingSettings().pgUrl)
+    if (why) {
+      progress(`${why}: skipping ${needsPg.join(', ')} (--pg-url sets the server)`)
+      servers = servers.filter((s) => !needsPg.includes(s as (typeof needsPg)[number]))
+    }
+  }
+  if (servers.includes(BenchServer.tandemCluster)) {
+    const why = redisUnavailable(backingSettings().redisServer)
+    if (why) {
+      progress(`${why}: skipping tandem-cluster (--redis-server sets the binary)`)
+      servers = servers.filter((s) => s !== BenchServer.tandemCluster)
+    }
   }
   const outDir = opts.outDir ?? join(repoRoot, 'bench', 'results')
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const ctx: Ctx = {
-    pool: new WorkerPool(opts.workers),
+    // The stock worker plus a same- vs cross-instance split of deliveries (splitWorker.ts).
+    pool: new SplitWorkerPool(opts.workers).asWorkerPool(),
     opts,
     mainLoop: createLoopMonitor(),
     runId: stamp.slice(11, 19).replace(/-/g, ''),
@@ -140,6 +180,15 @@ async function main(): Promise<void> {
     `generator: 1 process, ${opts.workers} worker threads; servers: ${servers.join(', ')}; repeats: ${opts.repeat}`,
     `tandem: ${opts.tandemMain ?? 'server/dist/main.js'}`,
     `limits raised on Tandem: ${Object.keys(tandemRaisedLimits).length ? JSON.stringify(tandemRaisedLimits) : 'none'}`,
+    ...(servers.some((s) => s === BenchServer.tandemPg || s === BenchServer.tandemCluster)
+      ? [
+          `PostgreSQL: ${redactUrl(backingSettings().pgUrl)} (a database per run, dropped after); ` +
+            `CPU counts its backends of that database and its shared processes above idle` +
+            (servers.includes(BenchServer.tandemCluster)
+              ? `; tandem-cluster: ${backingSettings().clusterInstances} instances + a private ${backingSettings().redisServer}`
+              : ''),
+        ]
+      : []),
     '',
   ].join('\n')
   console.log(header)
@@ -158,6 +207,7 @@ async function main(): Promise<void> {
   }
   if (opts.scenarios.includes(Scenario.bigdoc)) getHistory()
   let failures = 0
+  const reports: ScenarioReport[] = []
   try {
     for (const plan of plans(ctx, servers, getHistory)) {
       const report: ScenarioReport = {
@@ -195,6 +245,7 @@ async function main(): Promise<void> {
           }
         }
       }
+      reports.push(report)
       const text = table(report)
       const line = jsonLine(report)
       console.log(text)
@@ -203,11 +254,29 @@ async function main(): Promise<void> {
       writeResult(outDir, `${stamp}.md`, `${text}\n`)
       writeResult(outDir, `${stamp}.jsonl`, line)
     }
+    const targets = targetRows(reports)
+    if (targets.length) {
+      const text = targetsTable(targets)
+      console.log(text)
+      writeResult(outDir, `${stamp}.md`, `${text}\n`)
+      writeResult(outDir, `${stamp}.jsonl`, JSON.stringify({ targets }))
+    }
   } finally {
     await ctx.pool.close()
   }
   progress(`results in ${outDir}/${stamp}.{md,jsonl}`)
   if (failures) process.exitCode = 1
+}
+
+/** A URL without its password, for the report header. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,11 @@
 /**
  * Servers under test as child processes, launched through the test kit: watched through /proc by
  * pid, and stopped by that pid only (SIGTERM, then SIGKILL after a deadline).
+ *
+ * A "server" may be more than one process: `tandem-pg` is one Tandem instance on a throwaway
+ * PostgreSQL database, `tandem-cluster` is several instances on one such database with a private
+ * redis-server between them. Their CPU figures include what PostgreSQL and Redis spend for them
+ * (see postgres.ts for how PostgreSQL's processes are attributed).
  */
 import { get as httpGet } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -18,12 +23,66 @@ import {
   startTandem,
   threadCpuSeconds,
 } from '@tandem/testkit'
+import { nowMs } from './clock.js'
+import { PgCpuMeter, createDatabase, maintenanceUrl, type BenchDatabase } from './postgres.js'
+import { PrivateRedis } from './redis.js'
 import { ServerKind, type Target } from './wire.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Repository root. */
 export const repoRoot = kitRepoRoot
 let tandemMain = serverMain
+
+/** Every server the bench can run: the wire kinds, plus Tandem on PostgreSQL alone and in a cluster. */
+export const BenchServer = {
+  ...ServerKind,
+  tandemPg: 'tandem-pg',
+  tandemCluster: 'tandem-cluster',
+} as const
+export type BenchServer = (typeof BenchServer)[keyof typeof BenchServer]
+
+/** Tandem in any deployment (SQLite, PostgreSQL, several instances). */
+export function isTandem(kind: BenchServer): boolean {
+  return (
+    kind === BenchServer.tandem ||
+    kind === BenchServer.tandemPg ||
+    kind === BenchServer.tandemCluster
+  )
+}
+
+/** The protocol the bench's clients speak to this server. */
+export function wireKind(kind: BenchServer): ServerKind {
+  return isTandem(kind) ? ServerKind.tandem : (kind as ServerKind)
+}
+
+/** Where PostgreSQL and redis-server come from, and how many instances a cluster has. */
+export interface BackingSettings {
+  /** Maintenance database URL (databases are created and dropped through it). */
+  pgUrl: string
+  /** The redis-server binary. */
+  redisServer: string
+  /** Tandem instances in `tandem-cluster`. */
+  clusterInstances: number
+}
+
+let backing: BackingSettings = {
+  pgUrl: maintenanceUrl(),
+  redisServer: process.env.REDIS_SERVER ?? 'redis-server',
+  clusterInstances: 2,
+}
+
+export function configureBacking(settings: Partial<BackingSettings>): void {
+  backing = { ...backing, ...settings }
+}
+
+export function backingSettings(): BackingSettings {
+  return backing
+}
+
+/** How many server instances clients are spread over. */
+export function instanceCount(kind: BenchServer): number {
+  return kind === BenchServer.tandemCluster ? backing.clusterInstances : 1
+}
 
 /** Runs another Tandem build (e.g. a candidate fix) instead of server/dist/main.js. */
 export function useTandemMain(path: string): void {
@@ -67,14 +126,26 @@ export function tandemAvailable(): boolean {
   }
 }
 
-/** Which servers keep documents on disk (and so can be measured cold). */
-export function persists(kind: ServerKind): boolean {
-  return kind === ServerKind.tandem || kind === ServerKind.hocuspocusSqlite
+/** Which servers keep documents on disk or in a database (and so can be measured cold). */
+export function persists(kind: BenchServer): boolean {
+  return isTandem(kind) || kind === BenchServer.hocuspocusSqlite
+}
+
+/** Where a server keeps its documents: a data directory, and for PostgreSQL kinds a database. */
+export interface Storage {
+  dataDir: string
+  database: BenchDatabase | undefined
+}
+
+/** Removes a data directory and drops a database made for a run. */
+export async function releaseStorage(storage: Storage): Promise<void> {
+  rmSync(storage.dataDir, { recursive: true, force: true })
+  await storage.database?.drop()
 }
 
 export interface StartOptions {
-  /** Reuse this data directory (cold restarts); a fresh temp dir otherwise. */
-  dataDir?: string
+  /** Reuse this storage (cold restarts); fresh storage otherwise (released by `cleanup`). */
+  storage?: Storage
   /** Directory for `node --cpu-prof` output; no profiling when absent. */
   cpuProfDir?: string
 }
@@ -105,43 +176,181 @@ export function histogramQuantile(
   return buckets.find((b) => b.n >= q * total)?.le ?? NaN
 }
 
-/** One running server process. */
-export class RunningServer {
-  readonly target: Target
-  private peakPolled = 0
-  private poller: NodeJS.Timeout | undefined
+/** What the system under test used during one window, in CPU seconds. */
+export interface CpuBreakdown {
+  /** Everything below: the server processes, PostgreSQL's share and redis-server. */
+  total: number
+  /** The server processes (all threads, summed over instances). */
+  processes: number
+  /** … of which main threads. */
+  main: number
+  /** Server processes' other threads (GC helpers, libuv pool, Tandem's SQLite writer…). */
+  other: number
+  /** PostgreSQL backends of this run's database; NaN without PostgreSQL (or not on this machine). */
+  db: number
+  /** PostgreSQL's shared processes above their idle rate; NaN as above. */
+  dbShared: number
+  /** PostgreSQL backends of other databases during the window (not counted); NaN as above. */
+  dbOtherDatabases: number
+  /** The private redis-server; NaN without one. */
+  redis: number
+  /** Every pid counted (so "other processes" leaves them out). */
+  pids: number[]
+  /** Length of the window, in seconds. */
+  seconds: number
+  notes: string[]
+}
 
-  constructor(
-    readonly kind: ServerKind,
-    private readonly server: ServerProcess,
-    readonly dataDir: string,
-    private readonly ownsDataDir: boolean,
-  ) {
-    this.target = { kind, port: server.port }
+/** Measures a window: create with `server.meter()`, end with `close()`. */
+export class CpuMeter {
+  private readonly cpu0: number[]
+  private readonly threads0: { main: number; other: number }[]
+  private readonly redis0: number
+  private readonly t0 = nowMs()
+
+  constructor(private readonly server: RunningServer) {
+    this.cpu0 = server.processes.map((p) => cpuSeconds(p.pid))
+    this.threads0 = server.processes.map((p) => threadCpuSeconds(p.pid))
+    this.redis0 = server.redis ? cpuSeconds(server.redis.pid) : 0
+    server.pg?.start()
   }
 
-  get pid(): number {
-    return this.server.pid
+  close(): CpuBreakdown {
+    const s = this.server
+    let processes = 0
+    let main = 0
+    let other = 0
+    const notes: string[] = []
+    s.processes.forEach((p, i) => {
+      try {
+        // As before: the whole process from /proc/<pid>/stat, the split from its tasks.
+        processes += cpuSeconds(p.pid) - (this.cpu0[i] ?? 0)
+        const t = threadCpuSeconds(p.pid)
+        main += t.main - (this.threads0[i]?.main ?? 0)
+        other += t.other - (this.threads0[i]?.other ?? 0)
+      } catch {
+        notes.push(`instance ${i} exited during the window`)
+      }
+    })
+    const redis = s.redis ? cpuSeconds(s.redis.pid) - this.redis0 : NaN
+    const pg = s.pg?.stop()
+    if (pg?.exited)
+      notes.push(`${pg.exited} PostgreSQL backends of this database exited mid-window`)
+    const withDb = s.storage.database !== undefined
+    if (withDb && !pg) notes.push('PostgreSQL is not on this machine: its CPU is not counted')
+    const db = pg ? pg.ours : NaN
+    const dbShared = pg ? pg.shared : NaN
+    const total =
+      processes + (Number.isFinite(db) ? db + dbShared : 0) + (Number.isFinite(redis) ? redis : 0)
+    return {
+      total,
+      processes,
+      main,
+      other,
+      db,
+      dbShared,
+      dbOtherDatabases: pg ? pg.other : NaN,
+      redis,
+      pids: [
+        ...s.processes.map((p) => p.pid),
+        ...(s.redis ? [s.redis.pid] : []),
+        ...(pg?.pids ?? []),
+      ],
+      seconds: (nowMs() - this.t0) / 1000,
+      notes,
+    }
+  }
+}
+
+/** One running server: its process(es), and for PostgreSQL kinds its database and Redis. */
+export class RunningServer {
+  /** Where clients connect: one target per instance. */
+  readonly targets: Target[]
+  private peakPolled = 0
+  private poller: NodeJS.Timeout | undefined
+  /** Follows PostgreSQL's processes for this database (when PostgreSQL runs on this machine). */
+  readonly pg: PgCpuMeter | undefined
+
+  constructor(
+    readonly kind: BenchServer,
+    readonly processes: ServerProcess[],
+    readonly storage: Storage,
+    private readonly ownsStorage: boolean,
+    readonly redis: PrivateRedis | undefined,
+  ) {
+    this.targets = processes.map((p) => ({ kind: wireKind(kind), port: p.port }))
+    const db = storage.database
+    this.pg = db?.postmaster !== undefined ? new PgCpuMeter(db.postmaster, db.name) : undefined
+  }
+
+  /** The first (or only) instance. */
+  get target(): Target {
+    return this.targets[0] as Target
+  }
+
+  /** Kept for single-process callers: the first instance's data directory. */
+  get dataDir(): string {
+    return this.storage.dataDir
+  }
+
+  /** Every process of the server under test that runs for it alone (instances, redis-server). */
+  get pids(): number[] {
+    return [...this.processes.map((p) => p.pid), ...(this.redis ? [this.redis.pid] : [])]
   }
 
   get alive(): boolean {
-    return this.server.alive
+    return this.processes.every((p) => p.alive) && (this.redis?.alive ?? true)
   }
 
-  cpuSeconds(): number {
-    return cpuSeconds(this.pid)
-  }
-
-  memory(): { rssBytes: number; peakRssBytes: number } {
-    return memory(this.pid)
+  /** Starts measuring CPU (server processes, PostgreSQL's share, Redis). */
+  meter(): CpuMeter {
+    return new CpuMeter(this)
   }
 
   /**
-   * CPU seconds of the main (event-loop) thread and of all other threads together (V8 GC
-   * helpers, libuv pool, worker threads such as Tandem's storage thread), from /proc/<pid>/task.
+   * Measures PostgreSQL's shared processes at rest for `ms` (call while the server is idle,
+   * right before a window); a no-op for servers without PostgreSQL.
+   */
+  async measureIdle(ms: number): Promise<void> {
+    await this.pg?.measureIdle(ms)
+  }
+
+  /** PostgreSQL's shared processes' idle rate last measured (CPU s per s); NaN without one. */
+  get dbSharedIdlePerSecond(): number {
+    return this.pg ? this.pg.sharedIdlePerSecond : NaN
+  }
+
+  /** CPU seconds of the server processes and redis-server so far (not PostgreSQL's). */
+  cpuSeconds(): number {
+    return this.pids.reduce((n, pid) => n + cpuSeconds(pid), 0)
+  }
+
+  /** RSS now and at peak, summed over the server's instances (not PostgreSQL or Redis). */
+  memory(): { rssBytes: number; peakRssBytes: number } {
+    let rssBytes = 0
+    let peakRssBytes = 0
+    for (const p of this.processes) {
+      const m = memory(p.pid)
+      rssBytes += m.rssBytes
+      peakRssBytes += m.peakRssBytes
+    }
+    return { rssBytes, peakRssBytes }
+  }
+
+  /**
+   * CPU seconds of the main (event-loop) threads and of all other threads together (V8 GC
+   * helpers, libuv pool, worker threads such as Tandem's storage thread), from /proc/<pid>/task,
+   * summed over instances.
    */
   threadCpuSeconds(): { main: number; other: number } {
-    return threadCpuSeconds(this.pid)
+    let main = 0
+    let other = 0
+    for (const p of this.processes) {
+      const t = threadCpuSeconds(p.pid)
+      main += t.main
+      other += t.other
+    }
+    return { main, other }
   }
 
   /**
@@ -149,10 +358,10 @@ export class RunningServer {
    * follows; returns false where the kernel refuses, and callers fall back to polling.
    */
   resetPeakRss(): boolean {
-    return resetPeakRss(this.pid)
+    return this.processes.every((p) => resetPeakRss(p.pid))
   }
 
-  /** Starts polling VmRSS every `intervalMs` (a fallback when VmHWM cannot be reset). */
+  /** Starts polling VmRSS (summed) every `intervalMs` (a fallback when VmHWM cannot be reset). */
   startRssPolling(intervalMs = 100): void {
     this.stopRssPolling()
     this.peakPolled = 0
@@ -177,109 +386,151 @@ export class RunningServer {
   }
 
   /**
-   * Tandem's Prometheus metrics, summed over label sets (name → value); empty for the peers or
-   * when the endpoint does not answer.
+   * Tandem's Prometheus metrics, summed over label sets and instances (name → value); empty for
+   * the peers or when the endpoint does not answer.
    */
   async scrapeMetrics(): Promise<Map<string, number>> {
     const out = new Map<string, number>()
-    if (this.kind !== ServerKind.tandem) return out
-    const text = await new Promise<string>((res) => {
-      const req = httpGet(
-        { host: '127.0.0.1', port: this.target.port, path: '/metrics', timeout: 5000 },
-        (r) => {
-          let body = ''
-          r.setEncoding('utf8')
-          r.on('data', (c: string) => (body += c))
-          r.on('end', () => res(body))
-          r.on('error', () => res(''))
-        },
-      )
-      req.on('error', () => res(''))
-      req.on('timeout', () => {
-        req.destroy()
-        res('')
-      })
-    })
-    for (const line of text.split('\n')) {
-      if (!line || line.startsWith('#')) continue
-      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
-      if (!m) continue
-      // Histogram buckets are kept by bound: name{le="0.005"} → "name@0.005".
-      const le = m[2] ? /le="([^"]+)"/.exec(m[2]) : null
-      const name = le ? `${m[1]}@${le[1]}` : (m[1] as string)
-      out.set(name, (out.get(name) ?? 0) + Number(m[3]))
+    if (!isTandem(this.kind)) return out
+    const texts = await Promise.all(this.targets.map((t) => scrape(t.port)))
+    for (const text of texts) {
+      for (const line of text.split('\n')) {
+        if (!line || line.startsWith('#')) continue
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
+        if (!m) continue
+        // Histogram buckets are kept by bound: name{le="0.005"} → "name@0.005".
+        const le = m[2] ? /le="([^"]+)"/.exec(m[2]) : null
+        const name = le ? `${m[1]}@${le[1]}` : (m[1] as string)
+        out.set(name, (out.get(name) ?? 0) + Number(m[3]))
+      }
     }
     return out
   }
 
   /** Last lines the server wrote (stdout and stderr), for error reports. */
   stderr(): string {
-    return this.server.output()
+    return this.processes.map((p) => p.output()).join('\n')
   }
 
-  /** Stops this process by its pid: SIGTERM, then SIGKILL after `graceMs`. */
+  /** Stops every process by its pid: SIGTERM, then SIGKILL after `graceMs`; Redis last. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopRssPolling()
-    await this.server.stop(graceMs)
+    this.pg?.stop()
+    await Promise.all(this.processes.map((p) => p.stop(graceMs)))
+    await this.redis?.stop()
   }
 
-  /** Removes the data directory if the bench created it. */
-  cleanup(): void {
-    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true })
+  /** Removes the data directory and drops the database if the bench made them for this server. */
+  async cleanup(): Promise<void> {
+    if (this.ownsStorage) await releaseStorage(this.storage)
   }
 }
 
+function scrape(port: number): Promise<string> {
+  return new Promise<string>((res) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/metrics', timeout: 5000 }, (r) => {
+      let body = ''
+      r.setEncoding('utf8')
+      r.on('data', (c: string) => (body += c))
+      r.on('end', () => res(body))
+      r.on('error', () => res(''))
+    })
+    req.on('error', () => res(''))
+    req.on('timeout', () => {
+      req.destroy()
+      res('')
+    })
+  })
+}
+
 /** The script and arguments of a peer server (not Tandem). */
-function peerCommand(kind: ServerKind, dataDir: string): { script: string; args: string[] } {
+function peerCommand(kind: BenchServer, dataDir: string): { script: string; args: string[] } {
   const peers = join(here, 'peers')
   switch (kind) {
-    case ServerKind.yws:
+    case BenchServer.yws:
       return { script: join(peers, 'yWebsocketServer.js'), args: [] }
-    case ServerKind.hocuspocus:
+    case BenchServer.hocuspocus:
       return { script: join(peers, 'hocuspocusServer.js'), args: [] }
-    case ServerKind.hocuspocusSqlite:
+    case BenchServer.hocuspocusSqlite:
       return {
         script: join(peers, 'hocuspocusServer.js'),
         args: ['--sqlite', join(dataDir, 'hocuspocus.sqlite')],
       }
-    case ServerKind.tandem:
+    default:
       throw new Error('Tandem is started by startTandem')
   }
 }
 
+/** Fresh storage for a server kind: a temp directory, and a database for PostgreSQL kinds. */
+export async function newStorage(kind: BenchServer): Promise<Storage> {
+  const dataDir = mkdtempSync(join(tmpdir(), `tandem-bench-${kind}-`))
+  if (kind !== BenchServer.tandemPg && kind !== BenchServer.tandemCluster) {
+    return { dataDir, database: undefined }
+  }
+  try {
+    return { dataDir, database: await createDatabase(backing.pgUrl) }
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
+}
+
 /**
- * Starts a server and resolves once it is ready: Tandem on a port the bench chose, once /readyz
- * answers 200; a peer once it has logged a JSON line with `"msg"` containing "listening" and a
- * numeric `"port"` (the peers' scripts do).
+ * Starts a server and resolves once it is ready: Tandem (every instance) on a port the bench
+ * chose, once /readyz answers 200; a peer once it has logged a JSON line with `"msg"` containing
+ * "listening" and a numeric `"port"` (the peers' scripts do). A cluster's redis-server starts
+ * first, and its instances together.
  */
 export async function startServer(
-  kind: ServerKind,
+  kind: BenchServer,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const ownsDataDir = options.dataDir === undefined
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tandem-bench-${kind}-`))
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+  const ownsStorage = options.storage === undefined
+  const storage = options.storage ?? (await newStorage(kind))
+  const profArgs = (sub: string): string[] =>
+    options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, sub)}`] : []
+  let redis: PrivateRedis | undefined
+  const started: ServerProcess[] = []
   try {
-    const server =
-      kind === ServerKind.tandem
-        ? await startTandem({
+    if (kind === BenchServer.tandemCluster) redis = await PrivateRedis.start(backing.redisServer)
+    if (isTandem(kind)) {
+      const n = instanceCount(kind)
+      const env = {
+        ...tandemEnv(storage.dataDir),
+        ...(storage.database ? { DATABASE_URL: storage.database.url } : {}),
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      }
+      const results = await Promise.allSettled(
+        Array.from({ length: n }, async (_, i) => {
+          const p = await startTandem({
             main: tandemMain,
             port: await freePort(),
-            env: tandemEnv(dataDir),
-            nodeArgs,
-            startTimeoutMs: 20_000,
+            env,
+            nodeArgs: profArgs(n > 1 ? `instance-${i}` : ''),
+            startTimeoutMs: 30_000,
           })
-        : await ServerProcess.start({
-            name: kind,
-            ...peerCommand(kind, dataDir),
-            nodeArgs,
-            env: { ...process.env },
-            port: 0,
-            startTimeoutMs: 20_000,
-          })
-    return new RunningServer(kind, server, dataDir, ownsDataDir)
+          started.push(p)
+          return p
+        }),
+      )
+      const failed = results.find((r) => r.status === 'rejected')
+      if (failed) throw (failed as PromiseRejectedResult).reason
+      const processes = results.map((r) => (r as PromiseFulfilledResult<ServerProcess>).value)
+      return new RunningServer(kind, processes, storage, ownsStorage, redis)
+    }
+    const server = await ServerProcess.start({
+      name: kind,
+      ...peerCommand(kind, storage.dataDir),
+      nodeArgs: profArgs(''),
+      env: { ...process.env },
+      port: 0,
+      startTimeoutMs: 20_000,
+    })
+    return new RunningServer(kind, [server], storage, ownsStorage, undefined)
   } catch (error) {
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true })
+    await Promise.all(started.map((p) => p.stop(5_000)))
+    await redis?.stop()
+    if (ownsStorage) await releaseStorage(storage)
     throw error
   }
 }

@@ -5,16 +5,15 @@
  * A join is timed from `new WebSocket()` to the server's sync step 2; bytes count every byte
  * received until then.
  */
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Ctx } from '../context.js'
 import { progress, roomId } from '../context.js'
 import { delay } from '../clock.js'
 import { matches, type History } from '../bigdoc.js'
 import type { MetricDef, RunResult } from '../report.js'
-import { persists, startServer } from '../servers.js'
+import { isTandem, persists, releaseStorage, startServer, type BenchServer } from '../servers.js'
 import { summarize } from '../stats.js'
-import { ServerKind, type Target } from '../wire.js'
+import type { Target } from '../wire.js'
 import { closeRoom } from './roomLoad.js'
 
 export const bigdocDefs: MetricDef[] = [
@@ -55,19 +54,19 @@ async function timedJoin(
 
 export async function bigdoc(
   ctx: Ctx,
-  kind: ServerKind,
+  kind: BenchServer,
   history: History,
   rep: number,
 ): Promise<RunResult> {
   const o = ctx.opts
   const notes: string[] = []
-  const room = roomId(ctx, `big${rep}`, kind, 0)
   let server = await startServer(kind)
-  const dataDir = server.dataDir
+  const room = roomId(ctx, `big${rep}`, server.target.kind, 0)
+  const storage = server.storage
   const metrics: Record<string, number> = {}
   let failed = false
   try {
-    const ack = kind === ServerKind.tandem
+    const ack = isTandem(kind)
     const up = await ctx.pool.call(0, 'upload', {
       target: server.target,
       room,
@@ -111,7 +110,7 @@ export async function bigdoc(
       let coldBytes = 0
       for (let j = 0; j < o.coldJoins; j++) {
         server = await startServer(kind, {
-          dataDir,
+          storage,
           ...(o.profile ? { cpuProfDir: join(ctx.profileDir, `cold-${kind}`) } : {}),
         })
         const r = await timedJoin(
@@ -142,7 +141,7 @@ export async function bigdoc(
   } finally {
     await closeRoom(ctx)
     await server.stop()
-    rmSync(dataDir, { recursive: true, force: true })
+    await releaseStorage(storage)
   }
   return {
     server: kind,

@@ -8,23 +8,41 @@ import type { Ctx } from '../context.js'
 import { progress, roomId } from '../context.js'
 import { delay } from '../clock.js'
 import type { MetricDef, RunResult } from '../report.js'
-import { startServer, type RunningServer } from '../servers.js'
+import { startServer, type BenchServer, type RunningServer } from '../servers.js'
 import { median, summarize } from '../stats.js'
-import type { ServerKind } from '../wire.js'
-import type { ClientSpec } from '../rpc.js'
+import type { ClientSpec, CommandResult } from '../rpc.js'
 import { closeRoom, resetWindow } from './roomLoad.js'
 
 export const roomsDefs: MetricDef[] = [
   { key: 'syncP50', label: 'connect-and-sync p50 (ms)', better: 'lower' },
   { key: 'syncP99', label: 'connect-and-sync p99 (ms)', better: 'lower' },
-  { key: 'rssPerConnKiB', label: 'server RSS / connection (KiB)', better: 'lower', digits: 1 },
-  { key: 'cpuSeconds', label: 'server CPU seconds (connect phase)', better: 'lower' },
+  {
+    key: 'rssPerConnKiB',
+    label: 'server RSS / connection (KiB; Tandem instances summed)',
+    better: 'lower',
+    digits: 1,
+  },
+  {
+    key: 'cpuSeconds',
+    label: 'server CPU seconds, connect phase (PostgreSQL, Redis included)',
+    better: 'lower',
+  },
   { key: 'genLagP99', label: 'generator loop lag p99 (ms)' },
 ]
 
 export const idleDefs: MetricDef[] = [
-  { key: 'rssPerConnKiB', label: 'server RSS / idle connection (KiB)', better: 'lower', digits: 1 },
-  { key: 'rssMiB', label: 'server RSS with all connected (MiB)', better: 'lower', digits: 1 },
+  {
+    key: 'rssPerConnKiB',
+    label: 'server RSS / idle connection (KiB; Tandem instances summed)',
+    better: 'lower',
+    digits: 1,
+  },
+  {
+    key: 'rssMiB',
+    label: 'server RSS with all connected (MiB; instances summed)',
+    better: 'lower',
+    digits: 1,
+  },
   { key: 'syncP50', label: 'connect-and-sync p50 (ms)', better: 'lower' },
   { key: 'syncP99', label: 'connect-and-sync p99 (ms)', better: 'lower' },
 ]
@@ -44,7 +62,7 @@ async function sampleRss(
 
 export async function connections(
   ctx: Ctx,
-  kind: ServerKind,
+  kind: BenchServer,
   scenario: 'rooms' | 'idle',
   rooms: number,
   perRoom: number,
@@ -57,24 +75,37 @@ export async function connections(
     // Let the fresh process finish starting up before taking the baseline.
     await delay(1000)
     const before = await sampleRss(server, 5, 100)
-    const specs: ClientSpec[][] = Array.from({ length: workers }, () => [])
+    await server.measureIdle(1000)
+    // specs[instance][worker]: with several instances, a room's clients alternate between them.
+    const targets = server.targets
+    const specs: ClientSpec[][][] = targets.map(() => Array.from({ length: workers }, () => []))
     let n = 0
     for (let r = 0; r < rooms; r++) {
-      const room = roomId(ctx, `${scenario}${rep}`, kind, r)
-      for (let c = 0; c < perRoom; c++)
-        specs[n++ % workers]?.push({ room, role: 'receiver', clientID: -1 })
+      const room = roomId(ctx, `${scenario}${rep}`, server.target.kind, r)
+      for (let c = 0; c < perRoom; c++) {
+        specs[n % targets.length]?.[n % workers]?.push({ room, role: 'receiver', clientID: -1 })
+        n++
+      }
     }
     await resetWindow(ctx)
-    const cpu0 = server.cpuSeconds()
-    const results = await ctx.pool.all('connect', (w) => ({
-      target: server.target,
-      clients: specs[w] ?? [],
-      ack: false,
-      concurrency: Math.max(1, Math.floor(ctx.opts.concurrency / workers)),
-      timeoutMs: 30_000,
-      seed: ctx.opts.seed,
-    }))
-    const cpu = server.cpuSeconds() - cpu0
+    const meter = server.meter()
+    // The instances' shares connect at the same time (split of the same concurrency).
+    const perCall = Math.max(1, Math.floor(ctx.opts.concurrency / workers / targets.length))
+    const byTarget = await Promise.all(
+      targets.map((target, inst) =>
+        ctx.pool.all('connect', (w) => ({
+          target,
+          clients: specs[inst]?.[w] ?? [],
+          ack: false,
+          concurrency: perCall,
+          timeoutMs: 30_000,
+          seed: ctx.opts.seed,
+        })),
+      ),
+    )
+    const results: CommandResult['connect'][] = byTarget.flat()
+    const used = meter.close()
+    const cpu = used.total
     const lags = await ctx.pool.all('lag', () => undefined)
     const flat = results.flatMap((r) => r.results)
     const failed = flat.filter((r) => !r.ok)
@@ -105,6 +136,6 @@ export async function connections(
     }
   } finally {
     await server.stop()
-    server.cleanup()
+    await server.cleanup()
   }
 }

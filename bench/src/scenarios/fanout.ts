@@ -3,14 +3,14 @@
  * latency over every receiver, delivered updates/s, convergence, server CPU per delivered update,
  * CPU seconds and peak RSS; for Tandem with saved-acks on, send-to-saved-ack latency as well.
  */
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
 import { CpuWindow } from '../machine.js'
-import { histogramQuantile, startServer } from '../servers.js'
+import { histogramQuantile, isTandem, startServer, type BenchServer } from '../servers.js'
 import { summarize } from '../stats.js'
-import { ServerKind } from '../wire.js'
 import { checkConvergence, closeRoom, openRoom, resetWindow, sendWindow } from './roomLoad.js'
 
 export const fanoutDefs: MetricDef[] = [
@@ -20,10 +20,30 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'latMax', label: 'latency max (ms)', better: 'lower' },
   { key: 'deliveredPerSec', label: 'delivered updates/s', better: 'higher', digits: 0 },
   { key: 'deliveredRatio', label: 'delivered / offered', digits: 4 },
-  { key: 'cpuUsPerDelivery', label: 'server CPU µs / delivered update', better: 'lower' },
-  { key: 'cpuSeconds', label: 'server CPU seconds', better: 'lower' },
-  { key: 'cpuMainSeconds', label: '… of which main thread', better: 'lower' },
+  { key: 'latSameP50', label: 'several instances: same-instance p50 (ms)', better: 'lower' },
+  { key: 'latSameP99', label: 'several instances: same-instance p99 (ms)', better: 'lower' },
+  { key: 'latCrossP50', label: 'several instances: cross-instance p50 (ms)', better: 'lower' },
+  { key: 'latCrossP99', label: 'several instances: cross-instance p99 (ms)', better: 'lower' },
+  { key: 'crossOverSameP99', label: 'several instances: cross p99 / same p99 (target ≤ 2)' },
+  {
+    key: 'cpuUsPerDelivery',
+    label: 'server CPU µs / delivered update (PostgreSQL, Redis included)',
+    better: 'lower',
+  },
+  { key: 'cpuSeconds', label: 'server CPU seconds (all its processes)', better: 'lower' },
+  { key: 'cpuMainSeconds', label: '… of which main thread(s)', better: 'lower' },
   { key: 'cpuOtherThreadsSeconds', label: '… of which other threads', better: 'lower' },
+  {
+    key: 'cpuDbSeconds',
+    label: '… of which PostgreSQL backends of this database',
+    better: 'lower',
+  },
+  {
+    key: 'cpuDbSharedSeconds',
+    label: '… of which PostgreSQL shared processes above idle',
+    better: 'lower',
+  },
+  { key: 'cpuRedisSeconds', label: '… of which redis-server', better: 'lower' },
   { key: 'cpuUsPerUpdate', label: 'server CPU µs / update sent', better: 'lower', digits: 0 },
   { key: 'peakRssMiB', label: 'server peak RSS (MiB)', better: 'lower', digits: 1 },
   { key: 'ackP50', label: 'saved-ack p50 (ms)' },
@@ -34,6 +54,16 @@ export const fanoutDefs: MetricDef[] = [
   { key: 'othersPct', label: 'other processes, % of machine', digits: 0 },
   { key: 'irqPct', label: 'irq + softirq, % of machine', digits: 0 },
   { key: 'kernelThreadsPct', label: 'kernel threads (ksoftirqd…), % of machine', digits: 0 },
+  {
+    key: 'dbOtherDatabasesPct',
+    label: "PostgreSQL: other databases' backends, % of machine (not counted)",
+    digits: 1,
+  },
+  {
+    key: 'dbSharedIdleMs',
+    label: 'PostgreSQL: shared processes at idle, ms CPU / s (subtracted)',
+    digits: 1,
+  },
   { key: 'commits', label: 'Tandem: batches handed to storage', digits: 0 },
   { key: 'batchMean', label: 'Tandem: updates per batch, mean' },
   { key: 'commitMsMean', label: 'Tandem: batch to durable, mean (ms)' },
@@ -44,7 +74,7 @@ export const fanoutDefs: MetricDef[] = [
 
 export async function fanout(
   ctx: Ctx,
-  kind: ServerKind,
+  kind: BenchServer,
   editors: number,
   rep: number,
 ): Promise<RunResult> {
@@ -55,12 +85,12 @@ export async function fanout(
   )
   const notes: string[] = []
   try {
-    const ack = kind === ServerKind.tandem && o.ack
-    const perEditor = Math.floor(o.fanoutSeconds * o.fanoutRate)
+    const ack = isTandem(kind) && o.ack
+    const perEditor = Math.floor((o.fanoutSeconds + o.warmupSeconds) * o.fanoutRate)
     const room = await openRoom(
       ctx,
-      server.target,
-      roomId(ctx, `fo${editors}r${rep}`, kind, 0),
+      server.targets,
+      roomId(ctx, `fo${editors}r${rep}`, server.target.kind, 0),
       editors,
       o.observers,
       perEditor + 10,
@@ -69,27 +99,45 @@ export async function fanout(
     if (room.connectFailures.length) {
       notes.push(`${room.connectFailures.length} connect failures (${room.connectFailures[0]})`)
     }
+    // Optional warm-up at the same rate, not measured: V8 optimises the hot paths (on its helper
+    // threads) during the first seconds, which the window would otherwise count.
+    let warmSent = 0
+    if (o.warmupSeconds > 0) {
+      await resetWindow(ctx)
+      warmSent = (await sendWindow(ctx, room, o.fanoutRate, o.warmupSeconds * 1000, 5_000)).sent
+    }
+    // PostgreSQL's shared processes' rate at rest, while everything is connected and idle.
+    await server.measureIdle(2000)
     await resetWindow(ctx)
     const metrics0 = await server.scrapeMetrics()
-    const cpu0 = server.cpuSeconds()
-    const threads0 = server.threadCpuSeconds()
+    const meter = server.meter()
     const window = new CpuWindow()
     const hwmReset = server.resetPeakRss()
     server.startRssPolling()
     const w = await sendWindow(ctx, room, o.fanoutRate, o.fanoutSeconds * 1000, 10_000)
-    const cpu = server.cpuSeconds() - cpu0
-    const threads1 = server.threadCpuSeconds()
-    const machine = window.close(cpu, server.pid)
+    const used = meter.close()
+    const cpu = used.total
+    const machine = window.close(used.pids)
     const metrics1 = await server.scrapeMetrics()
     const polled = server.stopRssPolling()
     const peak = hwmReset ? Math.max(server.memory().peakRssBytes, polled) : polled
-    const conv = await checkConvergence(ctx, room, w.sent)
+    const conv = await checkConvergence(ctx, room, warmSent + w.sent)
     await closeRoom(ctx)
     const lat = summarize(w.latencies)
     const ackLat = summarize(w.ackLatencies)
+    const split = server.targets.length > 1
+    const same = summarize(w.sameLatencies)
+    const cross = summarize(w.crossLatencies)
+    const parts = [
+      Number.isFinite(used.db) ? `PostgreSQL ${(used.db + used.dbShared).toFixed(2)} s` : '',
+      Number.isFinite(used.redis) ? `Redis ${used.redis.toFixed(2)} s` : '',
+    ].filter(Boolean)
     progress(
       `fanout ${editors} ${kind}: p50 ${lat.p50.toFixed(1)} p99 ${lat.p99.toFixed(1)} ms, ` +
-        `${w.delivered}/${w.offered} delivered, server ${cpu.toFixed(2)} s CPU, generator ` +
+        (split
+          ? `same p99 ${same.p99.toFixed(1)} cross p99 ${cross.p99.toFixed(1)} ms (${w.crossLatencies.length} cross), `
+          : '') +
+        `${w.delivered}/${w.offered} delivered, server ${cpu.toFixed(2)} s CPU${parts.length ? ` (${parts.join(', ')})` : ''}, generator ` +
         `${machine.generatorCpuSeconds.toFixed(2)} s, others ${machine.othersPct.toFixed(0)} % (${machine.topOthers}), kthreads ${machine.kernelThreadsPct.toFixed(0)} %, irq ${machine.irqPct.toFixed(0)} %, lag p99 ${w.lag.p99Ms.toFixed(1)} ms`,
     )
     const metrics: Record<string, number> = {
@@ -101,8 +149,8 @@ export async function fanout(
       deliveredRatio: w.offered ? w.delivered / w.offered : NaN,
       cpuUsPerDelivery: w.delivered ? (cpu * 1e6) / w.delivered : NaN,
       cpuSeconds: cpu,
-      cpuMainSeconds: threads1.main - threads0.main,
-      cpuOtherThreadsSeconds: threads1.other - threads0.other,
+      cpuMainSeconds: used.main,
+      cpuOtherThreadsSeconds: used.other,
       cpuUsPerUpdate: w.sent ? (cpu * 1e6) / w.sent : NaN,
       peakRssMiB: peak / 2 ** 20,
       genLagP99: w.lag.p99Ms,
@@ -111,6 +159,21 @@ export async function fanout(
       irqPct: machine.irqPct,
       kernelThreadsPct: machine.kernelThreadsPct,
     }
+    if (split) {
+      metrics.latSameP50 = same.p50
+      metrics.latSameP99 = same.p99
+      metrics.latCrossP50 = cross.p50
+      metrics.latCrossP99 = cross.p99
+      metrics.crossOverSameP99 = cross.p99 / same.p99
+    }
+    if (Number.isFinite(used.db)) {
+      metrics.cpuDbSeconds = used.db
+      metrics.cpuDbSharedSeconds = used.dbShared
+      metrics.dbOtherDatabasesPct = (100 * used.dbOtherDatabases) / used.seconds / cpus().length
+      metrics.dbSharedIdleMs = 1000 * server.dbSharedIdlePerSecond
+    }
+    if (Number.isFinite(used.redis)) metrics.cpuRedisSeconds = used.redis
+    notes.push(...used.notes)
     const delta = (name: string): number => (metrics1.get(name) ?? 0) - (metrics0.get(name) ?? 0)
     const commits = delta('tandem_commit_duration_seconds_count')
     if (commits > 0) {
@@ -146,6 +209,6 @@ export async function fanout(
     }
   } finally {
     await server.stop()
-    server.cleanup()
+    await server.cleanup()
   }
 }

@@ -11,12 +11,19 @@ import { benchTextField } from '../connection.js'
 import type { ClientSpec, CommandResult, LagStats } from '../rpc.js'
 import { concat } from '../stats.js'
 import type { Target } from '../wire.js'
+import { clientBaseFor, editorInstance, observerClientId, splitLatencies } from '../instances.js'
 
-/** Yjs clientIDs of editors are clientBase + index; small and distinct from random ids. */
+/**
+ * Yjs clientIDs of editors are clientBase + index; small and distinct from random ids. Runs over
+ * several instances use a larger base that also tells each client's instance (instances.ts).
+ */
 export const clientBase = 1000
 
 export interface Room {
+  /** The first instance (late joiners of the convergence check connect there). */
   target: Target
+  /** Every instance: editor i and observer i talk to targets[i mod n]. */
+  targets: Target[]
   room: string
   editors: number
   observers: number
@@ -25,10 +32,14 @@ export interface Room {
   connectFailures: string[]
 }
 
-/** Connects `editors` editors and `observers` observers, round-robin over the workers. */
+/**
+ * Connects `editors` editors and `observers` observers, round-robin over the workers; with
+ * several targets (instances), editor i and observer i talk to targets[i mod n], so each instance
+ * gets an equal share of both.
+ */
 export async function openRoom(
   ctx: Ctx,
-  target: Target,
+  targets: Target[],
   room: string,
   editors: number,
   observers: number,
@@ -36,27 +47,52 @@ export async function openRoom(
   ack: boolean,
 ): Promise<Room> {
   const workers = ctx.pool.size
+  const n = targets.length
+  const base = clientBaseFor(n)
   const sendTimes = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT * editors * maxSeq)
-  await ctx.pool.all('setup', () => ({ sendTimes, clientBase, maxSeq, numEditors: editors }))
-  const specs: ClientSpec[][] = Array.from({ length: workers }, () => [])
+  await ctx.pool.all('setup', () => ({
+    sendTimes,
+    clientBase: base,
+    maxSeq,
+    numEditors: editors,
+  }))
+  // specs[instance][worker]
+  const specs: ClientSpec[][][] = targets.map(() => Array.from({ length: workers }, () => []))
   for (let i = 0; i < editors; i++) {
-    specs[i % workers]?.push({ room, role: 'editor', clientID: clientBase + i })
+    const inst = editorInstance(i, n)
+    specs[inst]?.[i % workers]?.push({ room, role: 'editor', clientID: base + i })
   }
   for (let i = 0; i < observers; i++) {
-    specs[(editors + i) % workers]?.push({ room, role: 'observer', clientID: -1 })
+    const inst = i % n
+    specs[inst]?.[(editors + i) % workers]?.push({
+      room,
+      role: 'observer',
+      clientID: observerClientId(base, inst),
+    })
   }
-  const results = await ctx.pool.all('connect', (w) => ({
-    target,
-    clients: specs[w] ?? [],
-    ack,
-    concurrency: Math.max(1, Math.floor(ctx.opts.concurrency / workers)),
-    timeoutMs: 20_000,
-    seed: ctx.opts.seed,
-  }))
-  const connectFailures = results.flatMap((r) =>
-    r.results.filter((x) => !x.ok).map((x) => x.error ?? 'failed'),
-  )
-  return { target, room, editors, observers, clients: editors + observers, connectFailures }
+  const connectFailures: string[] = []
+  for (const [inst, target] of targets.entries()) {
+    const results = await ctx.pool.all('connect', (w) => ({
+      target,
+      clients: specs[inst]?.[w] ?? [],
+      ack,
+      concurrency: Math.max(1, Math.floor(ctx.opts.concurrency / workers)),
+      timeoutMs: 20_000,
+      seed: ctx.opts.seed,
+    }))
+    connectFailures.push(
+      ...results.flatMap((r) => r.results.filter((x) => !x.ok).map((x) => x.error ?? 'failed')),
+    )
+  }
+  return {
+    target: targets[0] as Target,
+    targets,
+    room,
+    editors,
+    observers,
+    clients: editors + observers,
+    connectFailures,
+  }
 }
 
 export interface Window {
@@ -70,7 +106,12 @@ export interface Window {
   unparsed: number
   closedEarly: number
   pendingAcks: number
+  /** Every delivery's latency (ms). */
   latencies: Float64Array
+  /** Deliveries that stayed on one instance (all of them for single-instance servers). */
+  sameLatencies: Float64Array
+  /** Deliveries whose editor and receiver were on different instances (empty for one). */
+  crossLatencies: Float64Array
   ackLatencies: Float64Array
   lag: LagStats
   sendMs: number
@@ -113,6 +154,7 @@ export async function sendWindow(
     100,
   )
   const last = parts.slice(-ctx.pool.size)
+  const split = splitLatencies(concat(parts.map((p) => p.latencies)))
   return {
     sent,
     late: runs.reduce((n, r) => n + r.late, 0),
@@ -123,7 +165,9 @@ export async function sendWindow(
     unparsed: parts.reduce((n, p) => n + p.unparsed, 0),
     closedEarly: Math.max(0, ...last.map((p) => p.closedEarly)),
     pendingAcks: last.reduce((n, p) => n + p.pendingAcks, 0),
-    latencies: concat(parts.map((p) => p.latencies)),
+    latencies: split.all,
+    sameLatencies: split.same,
+    crossLatencies: split.cross,
     ackLatencies: concat(parts.map((p) => p.ackLatencies)),
     lag: worstLag([...parts.map((p) => p.lag), mainLag(ctx)]),
     sendMs,

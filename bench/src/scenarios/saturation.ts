@@ -10,10 +10,9 @@ import type { Ctx } from '../context.js'
 import { progress, roomId, voidLagP99Ms } from '../context.js'
 import type { MetricDef, RunResult } from '../report.js'
 import { CpuWindow } from '../machine.js'
-import { histogramQuantile, startServer } from '../servers.js'
+import { histogramQuantile, startServer, type BenchServer } from '../servers.js'
 import { summarize } from '../stats.js'
 import { delay } from '../clock.js'
-import type { ServerKind } from '../wire.js'
 import { closeRoom, openRoom, resetWindow, sendWindow } from './roomLoad.js'
 
 export const saturationDefs: MetricDef[] = [
@@ -25,8 +24,14 @@ export const saturationDefs: MetricDef[] = [
   },
   { key: 'maxUpdatesPerSec', label: 'offered updates/s at that step', digits: 0 },
   { key: 'p99AtMax', label: 'latency p99 at that step (ms)' },
-  { key: 'cpuUsPerDeliveryAtMax', label: 'server CPU µs / delivery at that step', better: 'lower' },
+  {
+    key: 'cpuUsPerDeliveryAtMax',
+    label: 'server CPU µs / delivery at that step (PostgreSQL, Redis included)',
+    better: 'lower',
+  },
   { key: 'serverCpuPctAtMax', label: 'server CPU % of one core at that step', digits: 0 },
+  { key: 'crossP99AtMax', label: 'several instances: cross-instance p99 at that step (ms)' },
+  { key: 'sameP99AtMax', label: 'several instances: same-instance p99 at that step (ms)' },
   { key: 'genLagP99AtMax', label: 'generator loop lag p99 at that step (ms)' },
   { key: 'othersPctAtMax', label: 'other processes, % of machine', digits: 0 },
 ]
@@ -34,7 +39,7 @@ export const saturationDefs: MetricDef[] = [
 const minRatio = 0.99
 const maxP99Ms = 100
 
-export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promise<RunResult> {
+export async function saturation(ctx: Ctx, kind: BenchServer, rep: number): Promise<RunResult> {
   const o = ctx.opts
   const server = await startServer(
     kind,
@@ -49,8 +54,8 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
       2 * rates.reduce((n, r) => n + Math.floor((o.satStepSeconds * r) / o.satEditors) + 1, 0)
     const room = await openRoom(
       ctx,
-      server.target,
-      roomId(ctx, `sat-r${rep}`, kind, 0),
+      server.targets,
+      roomId(ctx, `sat-r${rep}`, server.target.kind, 0),
       o.satEditors,
       0,
       perEditorTotal + 10,
@@ -61,15 +66,17 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
     let stop = 'max steps reached'
     let generatorBound = false
     let retried = -1
+    await server.measureIdle(2000)
     for (let i = 0; i < rates.length; i++) {
       const total = rates[i] as number
       await resetWindow(ctx)
       const metrics0 = await server.scrapeMetrics()
-      const cpu0 = server.cpuSeconds()
+      const meter = server.meter()
       const window = new CpuWindow()
       const w = await sendWindow(ctx, room, total / o.satEditors, o.satStepSeconds * 1000, 2000)
-      const cpu = server.cpuSeconds() - cpu0
-      const machine = window.close(cpu, server.pid)
+      const used = meter.close()
+      const cpu = used.total
+      const machine = window.close(used.pids)
       const metrics1 = await server.scrapeMetrics()
       const commitP99 =
         1000 * histogramQuantile(metrics0, metrics1, 'tandem_commit_duration_seconds', 0.99)
@@ -107,6 +114,10 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
         serverCpuPctAtMax: (100 * cpu) / o.satStepSeconds,
         othersPctAtMax: machine.othersPct,
       }
+      if (server.targets.length > 1) {
+        best.crossP99AtMax = summarize(w.crossLatencies).p99
+        best.sameP99AtMax = summarize(w.sameLatencies).p99
+      }
       if (!server.alive) {
         stop = 'server died'
         break
@@ -124,6 +135,6 @@ export async function saturation(ctx: Ctx, kind: ServerKind, rep: number): Promi
     }
   } finally {
     await server.stop()
-    server.cleanup()
+    await server.cleanup()
   }
 }
