@@ -1,30 +1,20 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import Database from 'better-sqlite3'
-import WebSocket from 'ws'
-import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import * as decoding from 'lib0/decoding'
-import { CloseCode, MessageType, decodeMessage } from '@tandem/shared'
-import { serverMain } from '@tandem/testkit'
-import { isEmptyUpdate } from '../src/rooms/updateValidation.js'
-import { SqliteStore } from '../src/storage/sqlite/SqliteStore.js'
+import { CloseCode } from '@tandem/shared'
+import { Writer, destroyWriters } from './ackingWriter.js'
 import {
   cleanupDirs,
   connect,
   createDocument,
   destroyClients,
-  spawnServer,
   startServer,
   synced,
-  tempDir,
   waitFor,
-  type ServerProcess,
   type TestServer,
 } from './helpers.js'
 
@@ -33,16 +23,13 @@ const MIB = 1024 * 1024
 
 // Everything a test starts, stopped in this order after each test whatever happened: clients,
 // servers, then the filesystems they wrote to (a busy mount cannot be unmounted).
-const writers: Writer[] = []
 const servers: TestServer[] = []
-const processes: ServerProcess[] = []
 const mounts: string[] = []
 
 afterEach(async () => {
-  for (const writer of writers.splice(0)) writer.destroy()
+  destroyWriters()
   destroyClients()
   await Promise.all(servers.splice(0).map((s) => s.close().catch(() => {})))
-  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')))
   await unmountAll()
   await cleanupDirs()
 })
@@ -63,12 +50,6 @@ async function stop(server: TestServer): Promise<void> {
 function forget<T>(list: T[], item: T): void {
   const at = list.indexOf(item)
   if (at >= 0) list.splice(at, 1)
-}
-
-async function spawned(env: Record<string, string>): Promise<ServerProcess> {
-  const server = await spawnServer(env)
-  processes.push(server)
-  return server
 }
 
 /** A tmpfs of `bytes` of its own, so the test can fill it; unmounted by {@link unmountAll}. */
@@ -128,101 +109,6 @@ function fillDisk(dir: string): string {
 
 async function readyz(server: { http: string }): Promise<number> {
   return (await fetch(`${server.http}/readyz`)).status
-}
-
-/** One edit: its text, the connection it was typed on and how many sync messages it had sent. */
-interface Edit {
-  text: string
-  connection: number
-  after: number
-}
-
-/**
- * A stock y-websocket client (`?ack=1`) that keeps, per connection, the numbers of the sync
- * messages that carried writes and the highest saved-ack, so a test knows exactly which edits
- * the server acknowledged.
- */
-class Writer {
-  readonly doc = new Y.Doc()
-  readonly text = this.doc.getText('t')
-  readonly provider: WebsocketProvider
-  readonly connections: { sent: number; writes: number[]; acked: number }[] = []
-  readonly closeCodes: number[] = []
-
-  constructor(ws: string, id: string) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const writer = this
-    class TrackingSocket extends WebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols)
-        writer.connections.push({ sent: 0, writes: [], acked: 0 })
-      }
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      override send(data: Uint8Array, ...rest: any[]): void {
-        const connection = writer.#current()
-        if (data[0] === MessageType.sync) {
-          connection.sent++
-          const message = decodeMessage(data)
-          if (
-            (message.type === 'sync-step2' || message.type === 'sync-update') &&
-            !isEmptyUpdate(message.update)
-          ) {
-            connection.writes.push(connection.sent)
-          }
-        }
-        ;(super.send as (...args: unknown[]) => void)(data, ...rest)
-      }
-    }
-    this.provider = new WebsocketProvider(ws, id, this.doc, {
-      WebSocketPolyfill: TrackingSocket as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
-      params: { ack: '1' },
-    })
-    this.provider.messageHandlers[MessageType.saved] = (_encoder, decoder) => {
-      this.#current().acked = decoding.readVarUint(decoder)
-    }
-    this.provider.on('connection-close', (event) => {
-      if (event) this.closeCodes.push(event.code)
-    })
-    writers.push(this)
-  }
-
-  #current(): { sent: number; writes: number[]; acked: number } {
-    const current = this.connections.at(-1)
-    if (!current) throw new Error('no connection yet')
-    return current
-  }
-
-  /** Appends `text`; the provider sends it at once when connected, else in its next sync step 2. */
-  type(text: string): Edit {
-    const connection = this.connections.length - 1
-    const after = this.connections[connection]?.sent ?? 0
-    this.text.insert(this.text.length, text)
-    return { text, connection, after }
-  }
-
-  /**
-   * True once a saved-ack covered a write that carried `edit`: the first write after it on its
-   * connection, or the first write of a later connection (its sync step 2 carries everything the
-   * server lacks). An ack covers every sync message of its connection up to its number.
-   */
-  acknowledged(edit: Edit): boolean {
-    return this.connections.some((connection, i) => {
-      if (i < edit.connection) return false
-      const carrier = connection.writes.find((n) => i > edit.connection || n > edit.after)
-      return carrier !== undefined && connection.acked >= carrier
-    })
-  }
-
-  closes(code: number): number {
-    return this.closeCodes.filter((c) => c === code).length
-  }
-
-  destroy(): void {
-    forget(writers, this)
-    this.provider.destroy()
-    this.doc.destroy()
-  }
 }
 
 const mountProblem = await mountUnavailable()
@@ -357,189 +243,3 @@ if (mountProblem) {
     })
   })
 }
-
-/** How a server that was expected to refuse ended, with what it printed on each stream. */
-interface Refusal {
-  status: number | null
-  stdout: string
-  stderr: string
-  /** True if it started serving instead of refusing (it was then killed). */
-  served: boolean
-}
-
-/**
- * Runs the built server (`node server/dist/main.js`, as spawnServer does) and waits for it to
- * exit; one that starts listening instead is killed by its pid. (spawnServer interleaves the two
- * streams and quotes the exit status only in its error's message.)
- */
-function runExpectingRefusal(env: Record<string, string>): Promise<Refusal> {
-  const child = spawn(process.execPath, [serverMain], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  let served = false
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  }
-  const timer = setTimeout(stop, 15_000)
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-    if (stdout.includes('"Tandem listening"')) {
-      served = true
-      stop()
-    }
-  })
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  return new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (status) => {
-      clearTimeout(timer)
-      resolve({ status, stdout, stderr, served })
-    })
-  })
-}
-
-/** What every refusal must say: the file, and both ways to recover. */
-function expectRecoveryAdvice(refusal: Refusal, file: string): void {
-  expect(refusal.served).toBe(false)
-  expect(refusal.status).toBe(3)
-  expect(refusal.stderr).toContain(`Tandem refuses to open the database ${file}`)
-  expect(refusal.stderr).toContain('restore the latest backup')
-  expect(refusal.stderr).toContain(`sqlite3 ${file} ".recover" | sqlite3`)
-  const fatal = refusal.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: number; msg: string; file?: string })
-    .find((record) => record.level === 60)
-  expect(fatal).toMatchObject({ msg: 'the database is damaged; refusing to start', file })
-}
-
-/**
- * Zeroes one 512-byte sector in the middle of a table leaf page that is more than half full of
- * records, as a failing disk does; returns the page's number. (Less than a record's length could
- * land inside one record's bytes: its checksum catches that when the document loads.)
- */
-function damagePage(file: string): number {
-  const bytes = fs.readFileSync(file)
-  const raw = bytes.readUInt16BE(16)
-  const pageSize = raw === 1 ? 65536 : raw
-  const full: number[] = []
-  for (let page = 2; page <= bytes.length / pageSize; page++) {
-    const at = (page - 1) * pageSize
-    const tableLeaf = bytes[at] === 0x0d
-    const contentStart = bytes.readUInt16BE(at + 5)
-    if (tableLeaf && contentStart > 0 && contentStart < pageSize / 2 - 256) full.push(page)
-  }
-  const page = full[Math.floor(full.length / 2)]
-  if (page === undefined) throw new Error(`no full table page among ${bytes.length / pageSize}`)
-  const fd = fs.openSync(file, 'r+')
-  fs.writeSync(fd, Buffer.alloc(512), 0, 512, (page - 1) * pageSize + pageSize / 2 - 256)
-  fs.closeSync(fd)
-  return page
-}
-
-/** A server with `count` edits, each acknowledged (its own commit), then killed with SIGKILL. */
-async function killedAfterSavedEdits(
-  count: number,
-): Promise<{ dataDir: string; id: string; text: string }> {
-  const dataDir = await tempDir()
-  const server = await spawned({ DATA_DIR: dataDir })
-  const id = await createDocument(server)
-  const writer = new Writer(server.ws, id)
-  await waitFor(() => writer.provider.synced, { what: 'writer synced' })
-  for (let i = 0; i < count; i++) {
-    const edit = writer.type(`line ${i}\n`)
-    await waitFor(() => writer.acknowledged(edit), { what: `edit ${i} saved` })
-  }
-  expect(await server.kill('SIGKILL')).toBe('SIGKILL')
-  const text = writer.text.toString()
-  writer.destroy()
-  return { dataDir, id, text }
-}
-
-function walGeometry(wal: string): { bytes: number; frameBytes: number; frames: number } {
-  const bytes = fs.statSync(wal).size
-  const header = Buffer.alloc(32)
-  const fd = fs.openSync(wal, 'r')
-  fs.readSync(fd, header, 0, 32, 0)
-  fs.closeSync(fd)
-  const frameBytes = 24 + header.readUInt32BE(8)
-  return { bytes, frameBytes, frames: Math.floor((bytes - 32) / frameBytes) }
-}
-
-describe('a damaged database file', () => {
-  test('a damaged page: the server refuses to start, says what is wrong and how to recover', async () => {
-    const dataDir = await tempDir()
-    const file = path.join(dataDir, 'tandem.db')
-    // Several pages of records, written by the store itself and closed cleanly (no WAL left).
-    const store = new SqliteStore({ file })
-    await store.createDocument('doc', [])
-    await Promise.all(
-      Array.from({ length: 400 }, (_, i) => store.append('doc', Buffer.alloc(120, i % 251))),
-    )
-    await store.close()
-    expect(fs.existsSync(`${file}-wal`)).toBe(false)
-    const page = damagePage(file)
-
-    const refusal = await runExpectingRefusal({ DATA_DIR: dataDir })
-    expectRecoveryAdvice(refusal, file)
-    expect(refusal.stderr).toContain('PRAGMA quick_check found damage')
-    expect(refusal.stderr).toContain(`page ${page}`)
-  })
-
-  test('a WAL cut short inside committed transactions: refuses to start, instead of losing saved edits', async () => {
-    const edits = 20
-    const { dataDir } = await killedAfterSavedEdits(edits)
-    const file = path.join(dataDir, 'tandem.db')
-    const wal = `${file}-wal`
-    // Cut in the middle of the last frame: the commit frame of the last acknowledged edit.
-    const { frameBytes, frames } = walGeometry(wal)
-    const cut = 32 + (frames - 1) * frameBytes + frameBytes / 2
-    await fsp.truncate(wal, cut)
-
-    // What SQLite's own recovery would do with these files: keep going, without saved edits.
-    const copy = await tempDir()
-    for (const name of ['tandem.db', 'tandem.db-wal']) {
-      await fsp.copyFile(path.join(dataDir, name), path.join(copy, name))
-    }
-    const plain = new Database(path.join(copy, 'tandem.db'))
-    const { n } = plain.prepare('SELECT count(*) AS n FROM updates').get() as { n: number }
-    plain.close()
-    expect(n).toBeLessThan(edits)
-
-    const refusal = await runExpectingRefusal({ DATA_DIR: dataDir })
-    expectRecoveryAdvice(refusal, file)
-    expect(refusal.stderr).toContain(`its write-ahead log ${wal} is truncated`)
-    expect(fs.statSync(wal).size).toBe(cut) // and it changed nothing
-  })
-
-  test('a torn frame after the last commit (a crash mid-write) is no damage: the server starts with every saved edit', async () => {
-    const { dataDir, id, text } = await killedAfterSavedEdits(5)
-    const wal = path.join(dataDir, 'tandem.db-wal')
-    // The next transaction's first frame, cut short as a crash mid-append leaves it: its header
-    // (page 2, not a commit, this WAL's salts) and half of its page.
-    const { frameBytes } = walGeometry(wal)
-    const salts = Buffer.alloc(8)
-    const fd = fs.openSync(wal, 'r+')
-    fs.readSync(fd, salts, 0, 8, 16)
-    const header = Buffer.alloc(24)
-    header.writeUInt32BE(2, 0)
-    salts.copy(header, 8)
-    fs.writeSync(
-      fd,
-      Buffer.concat([header, Buffer.alloc(frameBytes / 2 - 24, 9)]),
-      0,
-      undefined,
-      fs.fstatSync(fd).size,
-    )
-    fs.closeSync(fd)
-    expect((fs.statSync(wal).size - 32) % frameBytes).not.toBe(0)
-
-    const server = await spawned({ DATA_DIR: dataDir })
-    const reader = connect(server.ws, id)
-    await synced(reader)
-    expect(reader.text.toString()).toBe(text)
-  })
-})
