@@ -261,6 +261,62 @@ export const RestoredVersion = Type.Object({ before: Version, restored: Version 
 export type RestoredVersion = Static<typeof RestoredVersion>
 
 // ---------------------------------------------------------------------------------------------
+// POST /api/search
+
+/** Longest search query, in characters (UTF-16 code units); the shortest is 1. */
+export const MAX_SEARCH_QUERY_LENGTH = 200
+
+/** Most links one search may send. */
+export const MAX_SEARCH_LINKS = 500
+
+/** Most results one search returns. */
+export const MAX_SEARCH_RESULTS = 50
+
+/**
+ * Body of `POST /api/search`: searches the documents behind `links` (the link tokens this browser
+ * holds; there are no accounts) for the words of `q`, in titles and body text, with stemming and
+ * prefix matching. Only the documents of the links sent are searched; a revoked or unknown link
+ * matches nothing. `q` is words: quotes, `*`, `-`, `NEAR` and other query syntax are not
+ * operators (see `searchTerms`). `q` outside 1–{@link MAX_SEARCH_QUERY_LENGTH} characters, more
+ * than {@link MAX_SEARCH_LINKS} links, or a link not in the link format is `400 bad-request`.
+ * Edits are findable within a few seconds of being saved.
+ */
+export const SearchBody = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_LENGTH }),
+  links: Type.Array(LinkId, { maxItems: MAX_SEARCH_LINKS }),
+})
+export type SearchBody = Static<typeof SearchBody>
+
+/** A character range `[start, end)` in a string, as JavaScript counts (UTF-16 code units). */
+export const TextRangeSchema = Type.Tuple([
+  Type.Integer({ minimum: 0 }),
+  Type.Integer({ minimum: 0 }),
+])
+
+/** One document found: which link found it, and an excerpt showing where. */
+export const SearchResult = Type.Object({
+  /** The link token that was sent for this document (never the document's internal id). */
+  id: LinkId,
+  /** The title (empty when it has none). */
+  title: Type.String(),
+  /** Plain text from the document around its first match (its start when only the title matched). */
+  snippet: Type.String(),
+  /** Where the query's words are in `snippet`, in order. */
+  matches: Type.Array(TextRangeSchema),
+  /** When the document was last edited. */
+  updatedAt: Instant,
+})
+export type SearchResult = Static<typeof SearchResult>
+
+/**
+ * `200` from `POST /api/search`: at most {@link MAX_SEARCH_RESULTS} documents, best match first (a
+ * match in the title weighs more than one in the body). When several links sent open the same
+ * document, it appears once, under the first of them that can edit (else the first sent).
+ */
+export const SearchResults = Type.Object({ results: Type.Array(SearchResult) })
+export type SearchResults = Static<typeof SearchResults>
+
+// ---------------------------------------------------------------------------------------------
 // Operations: GET /healthz, GET /readyz (GET /metrics is Prometheus text, not JSON)
 
 /** `200` from `GET /healthz`: the process answers. */
