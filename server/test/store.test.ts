@@ -35,6 +35,7 @@ storeContract('memory', async () => {
       const version = store.versionRecords(docId).find((v) => v.id === versionId)
       if (version) version.data[0] = (version.data[0] ?? 0) ^ 0xff
     },
+    dropIndexRow: (docId) => store.dropIndexedText(docId),
   }
 })
 
@@ -55,6 +56,14 @@ storeContract('sqlite', async () => {
       db.prepare(
         'UPDATE versions SET data = zeroblob(length(data)) WHERE doc_id = ? AND id = ?',
       ).run(docId, versionId)
+      db.close()
+    },
+    dropIndexRow(docId) {
+      const db = new Database(file)
+      db.prepare(
+        'DELETE FROM doc_text_index WHERE rowid = (SELECT id FROM doc_text WHERE doc_id = ?)',
+      ).run(docId)
+      db.prepare('DELETE FROM doc_text WHERE doc_id = ?').run(docId)
       db.close()
     },
     async reopen() {
@@ -118,13 +127,31 @@ describe('sqlite specifics', () => {
     expect(await store.getVersion('d', saved.id)).toBeUndefined()
     await store.close()
     const db = new Database(file, { readonly: true })
-    expect(db.pragma('user_version', { simple: true })).toBe(3)
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION)
     const kept = db.prepare('SELECT kind, seq, reason FROM quarantine ORDER BY id').all()
     db.close()
     expect(kept).toEqual([
       { kind: 'update', seq: 3, reason: 'checksum mismatch' },
       { kind: 'version', seq: 1, reason: 'checksum mismatch' },
     ])
+  })
+
+  test('documents stored before the search index are unindexed until indexed', async () => {
+    const file = path.join(await tempDir(), 'tandem.db')
+    const old = new Database(file)
+    for (const migration of SQLITE_MIGRATIONS.slice(0, 3)) old.exec(migration)
+    old.pragma('user_version = 3')
+    old.prepare(`INSERT INTO documents (id, created_at, updated_at) VALUES ('old', 1, 1)`).run()
+    old.close()
+    const store = new SqliteStore({ file })
+    await store.createDocument('new', [])
+    expect(await store.unindexed(10)).toEqual(['old'])
+    await store.indexText([{ docId: 'old', title: 'Kept', body: 'from before' }])
+    expect(await store.unindexed(10)).toEqual([])
+    expect((await store.search(['old', 'new'], ['before'], 10)).map((h) => h.docId)).toEqual([
+      'old',
+    ])
+    await store.close()
   })
 
   test('refuses a database from a newer schema version', async () => {
@@ -167,6 +194,10 @@ if (pgProblem) {
              WHERE doc_id = $1 AND id = $2`,
             [docId, versionId],
           ),
+        ).then(() => undefined),
+      dropIndexRow: (docId) =>
+        withClient(db.url, (client) =>
+          client.query('DELETE FROM doc_text WHERE doc_id = $1', [docId]),
         ).then(() => undefined),
       async reopen() {
         await store.close()

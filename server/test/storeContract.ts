@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { DocumentStore, NewVersion } from '../src/storage/DocumentStore.js'
 import { StoreError } from '../src/storage/errors.js'
+import { searchContract } from './storeContract.search.js'
 
 /** A store under test, plus a way to damage one stored record as a disk would. */
 export interface StoreUnderTest {
@@ -9,6 +10,8 @@ export interface StoreUnderTest {
   corrupt(docId: string, seq: number): void | Promise<void>
   /** Flips bytes of the body of version `versionId` of `docId` without updating its checksum. */
   corruptVersion(docId: string, versionId: string): void | Promise<void>
+  /** Removes a document's search row, as if stored before the index existed (see `unindexed`). */
+  dropIndexRow?(docId: string): void | Promise<void>
   /** Closes and reopens the store on the same data, if it persists (undefined for memory). */
   reopen?(): Promise<DocumentStore>
   /** Releases what `make` created besides the store (a database, a directory); always runs. */
@@ -57,6 +60,8 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
       }
     }
     const code = (err: unknown) => (err instanceof StoreError ? err.code : err)
+
+    searchContract(open)
 
     test('created documents resolve by link token; unknown tokens do not', async () => {
       const { store } = await open()

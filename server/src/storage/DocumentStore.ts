@@ -86,6 +86,21 @@ export interface StoredVersion extends VersionMeta {
   data: Uint8Array
 }
 
+/** A document's text as the search index holds it (see {@link DocumentStore.indexText}). */
+export interface IndexEntry {
+  docId: string
+  /** The title, one line. */
+  title: string
+  /** The body as plain text, one block per line. */
+  body: string
+}
+
+/** A document found by {@link DocumentStore.search}, with its indexed text to cut a snippet from. */
+export interface SearchHit extends IndexEntry {
+  /** The document's `updatedAt` (see {@link DocumentMeta}), in milliseconds since the epoch. */
+  updatedAt: number
+}
+
 /**
  * Durable storage of documents as bytes. Yjs work (merge, encode) belongs to the Room.
  * Every implementation must pass test/storeContract.ts. Failures are StoreErrors (errors.ts)
@@ -168,7 +183,31 @@ export interface DocumentStore {
   ): Promise<void>
   /** Every client id recorded for the document, with its author; empty for an unknown document. */
   authorsOf(docId: string): Promise<ClientAuthor[]>
-  /** Deletes a document, its log, snapshot, links, versions and recorded authors. */
+  /** What each of `tokens` grants, in one read; unknown and revoked tokens are left out. */
+  resolveLinks(tokens: readonly string[]): Promise<LinkGrant[]>
+  /**
+   * Replaces the indexed title and body of each entry's document, all in one transaction. An entry
+   * whose document does not exist (deleted meanwhile) is skipped. A document created by
+   * {@link createDocument} starts indexed with empty text.
+   */
+  indexText(entries: readonly IndexEntry[]): Promise<void>
+  /**
+   * Full-text search among `docIds` only (no other document's text is read, ranked or returned):
+   * the documents whose indexed title or body holds every one of `terms` (folded words, from
+   * `searchTerms` in `@tandem/shared`), each matching by prefix (`collab` finds `collaboration`)
+   * and by stem (`running` finds `runs`). Best first, a match in the title weighing more than one
+   * in the body, then the most recently updated; at most `limit`. Empty when `terms` or `docIds`
+   * is empty. The terms are words only, but a store still passes them to its query language as
+   * quoted literals. An index may ignore a term that is a stop word of its language (PostgreSQL
+   * does), and then a query of stop words only finds nothing.
+   */
+  search(docIds: readonly string[], terms: readonly string[], limit: number): Promise<SearchHit[]>
+  /**
+   * Up to `limit` documents with no indexed text at all (stored before the index existed, or
+   * copied in from elsewhere), for the indexer to fill in; empty once every document is indexed.
+   */
+  unindexed(limit: number): Promise<string[]>
+  /** Deletes a document, its log, snapshot, links, versions, recorded authors and indexed text. */
   delete(docId: string): Promise<void>
   /** Resolves when the store can serve requests; rejects otherwise (used by /readyz). */
   ping(): Promise<void>

@@ -1,12 +1,14 @@
-import type { Role } from '@tandem/shared'
+import { localScore, type DocumentText, type Role } from '@tandem/shared'
 import { checksum, checksumOf } from './checksum.js'
 import type {
   ClientAuthor,
   DocumentMeta,
   DocumentStore,
+  IndexEntry,
   LinkGrant,
   LoadedDocument,
   NewVersion,
+  SearchHit,
   StoredVersion,
   StoreHooks,
   VersionMeta,
@@ -37,6 +39,8 @@ interface MemoryDoc {
   quarantine: { kind: 'update' | 'snapshot' | 'version'; seq: number; reason: string }[]
   versions: MemoryVersion[]
   authors: Map<number, ClientAuthor>
+  /** The indexed text; undefined for a document never indexed (one an append created). */
+  text?: DocumentText
 }
 
 /**
@@ -70,7 +74,7 @@ export class MemoryStore implements DocumentStore {
       }
     }
     const now = Date.now()
-    this.#docs.set(docId, emptyDoc(now))
+    this.#docs.set(docId, { ...emptyDoc(now), text: { title: '', body: '' } })
     for (const link of links) this.#links.set(link.token, { ...link, docId })
   }
 
@@ -305,6 +309,49 @@ export class MemoryStore implements DocumentStore {
     return [...(this.#docs.get(docId)?.authors.values() ?? [])].map((a) => ({ ...a }))
   }
 
+  async resolveLinks(tokens: readonly string[]): Promise<LinkGrant[]> {
+    this.#open()
+    const grants: LinkGrant[] = []
+    for (const token of new Set(tokens)) {
+      const link = this.#links.get(token)
+      if (link) grants.push({ ...link })
+    }
+    return grants
+  }
+
+  async indexText(entries: readonly IndexEntry[]): Promise<void> {
+    this.#open()
+    for (const { docId, title, body } of entries) {
+      const doc = this.#docs.get(docId)
+      if (doc) doc.text = { title, body }
+    }
+  }
+
+  /** Matches and ranks as the browser does offline (`localScore`), then the newest first. */
+  async search(
+    docIds: readonly string[],
+    terms: readonly string[],
+    limit: number,
+  ): Promise<SearchHit[]> {
+    this.#open()
+    const found: { hit: SearchHit; score: number }[] = []
+    for (const docId of new Set(docIds)) {
+      const doc = this.#docs.get(docId)
+      if (!doc?.text) continue
+      const score = localScore(doc.text, terms)
+      if (score === undefined) continue
+      found.push({ hit: { docId, ...doc.text, updatedAt: doc.meta.updatedAt }, score })
+    }
+    found.sort((a, b) => b.score - a.score || b.hit.updatedAt - a.hit.updatedAt)
+    return found.slice(0, Math.max(0, limit)).map(({ hit }) => hit)
+  }
+
+  async unindexed(limit: number): Promise<string[]> {
+    this.#open()
+    const ids = [...this.#docs].filter(([, doc]) => !doc.text).map(([docId]) => docId)
+    return ids.slice(0, Math.max(0, limit))
+  }
+
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
     this.#docs.delete(docId)
@@ -323,6 +370,12 @@ export class MemoryStore implements DocumentStore {
   /** Direct access to a document's stored log records, for tests that simulate corruption. */
   records(docId: string): MemoryRecord[] {
     return this.#docs.get(docId)?.updates ?? []
+  }
+
+  /** Forgets a document's indexed text, as if it was stored before the index existed (tests). */
+  dropIndexedText(docId: string): void {
+    const doc = this.#docs.get(docId)
+    if (doc) delete doc.text
   }
 
   /** Direct access to a document's stored versions, for tests that simulate corruption. */

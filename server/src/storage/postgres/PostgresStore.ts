@@ -3,9 +3,11 @@ import type {
   ClientAuthor,
   DocumentMeta,
   DocumentStore,
+  IndexEntry,
   LinkGrant,
   LoadedDocument,
   NewVersion,
+  SearchHit,
   StoredUpdate,
   StoredVersion,
   StoreHooks,
@@ -17,6 +19,7 @@ import { AppendCommitter } from './AppendCommitter.js'
 import { signedCrc } from './appendSql.js'
 import type { PgTimeouts } from './connection.js'
 import { PgDatabase, closedError } from './PgDatabase.js'
+import { PgSearch } from './PgSearch.js'
 import { PgVersions } from './PgVersions.js'
 import * as sql from './queries.js'
 
@@ -54,6 +57,7 @@ export class PostgresStore implements DocumentStore {
   readonly #hooks: StoreHooks
   readonly #queue: GroupCommitQueue
   readonly #versions: PgVersions
+  readonly #search: PgSearch
   #closed: Promise<void> | undefined
 
   constructor(options: PostgresStoreOptions) {
@@ -62,6 +66,7 @@ export class PostgresStore implements DocumentStore {
     const committer = new AppendCommitter(this.#db)
     this.#queue = new GroupCommitQueue((batch) => committer.commit(batch), this.#hooks)
     this.#versions = new PgVersions(this.#db, this.#hooks)
+    this.#search = new PgSearch(this.#db)
   }
 
   /** Opens a store on `url` once its schema is migrated; rejects (`unavailable`) if it cannot be. */
@@ -322,6 +327,22 @@ export class PostgresStore implements DocumentStore {
 
   authorsOf(docId: string): Promise<ClientAuthor[]> {
     return this.#versions.authorsOf(docId)
+  }
+
+  resolveLinks(tokens: readonly string[]): Promise<LinkGrant[]> {
+    return this.#search.resolveLinks(tokens)
+  }
+
+  indexText(entries: readonly IndexEntry[]): Promise<void> {
+    return this.#search.indexText(entries)
+  }
+
+  search(docIds: readonly string[], terms: readonly string[], limit: number): Promise<SearchHit[]> {
+    return this.#search.search(docIds, terms, limit)
+  }
+
+  unindexed(limit: number): Promise<string[]> {
+    return this.#search.unindexed(limit)
   }
 
   /**

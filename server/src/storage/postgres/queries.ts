@@ -30,9 +30,13 @@ export const RESOLVE_LINK_SQL = 'SELECT doc_id, role FROM links WHERE token = $1
 export const LINKS_OF_SQL =
   'SELECT token, role FROM links WHERE doc_id = $1 ORDER BY role, created_at, token'
 
-/** A document and its links (`$2` tokens, `$3` roles) in one statement; `23505` if either exists. */
+/**
+ * A document, its links (`$2` tokens, `$3` roles) and its empty search row in one statement;
+ * `23505` if the document or a token exists.
+ */
 export const CREATE_DOCUMENT_SQL = `
-WITH doc AS (INSERT INTO documents (id) VALUES ($1) RETURNING id)
+WITH doc AS (INSERT INTO documents (id) VALUES ($1) RETURNING id),
+text AS (INSERT INTO doc_text (doc_id) SELECT id FROM doc)
 INSERT INTO links (token, doc_id, role)
 SELECT t.token, doc.id, t.role FROM doc CROSS JOIN unnest($2::text[], $3::text[]) AS t (token, role)`
 
@@ -116,7 +120,8 @@ WITH u AS (DELETE FROM doc_updates WHERE doc_id = $1),
 s AS (DELETE FROM doc_snapshots WHERE doc_id = $1),
 l AS (DELETE FROM links WHERE doc_id = $1),
 v AS (DELETE FROM doc_versions WHERE doc_id = $1),
-a AS (DELETE FROM doc_authors WHERE doc_id = $1)
+a AS (DELETE FROM doc_authors WHERE doc_id = $1),
+t AS (DELETE FROM doc_text WHERE doc_id = $1)
 DELETE FROM documents WHERE id = $1`
 
 /** The columns of a version that listing returns (never its bytes). */

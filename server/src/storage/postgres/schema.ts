@@ -81,6 +81,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE quarantine ADD CONSTRAINT quarantine_kind_check
     CHECK (kind IN ('update', 'snapshot', 'version'));
   `,
+  // Full-text search (PgSearch.ts): each document's indexed text as given (for snippets) and its
+  // tsvector, title weighted A and body B. The tsvector is computed by the statement that writes
+  // the text, from the text folded as the query's words are (`foldWord` in shared/), which SQL
+  // cannot do (a generated column could fold some diacritics only). No GIN index: a search reads
+  // the rows of its documents (at most 500) by key, so one would only slow every write.
+  `
+  CREATE TABLE doc_text (
+    doc_id text PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    title text NOT NULL DEFAULT '',
+    body text NOT NULL DEFAULT '',
+    tsv tsvector NOT NULL DEFAULT ''
+  );
+  `,
 ]
 
 /** Schema version this code writes. */

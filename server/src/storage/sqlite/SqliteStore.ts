@@ -1,9 +1,3 @@
-import {
-  MessageChannel,
-  Worker,
-  type MessagePort,
-  type TransferListItem,
-} from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import type { Role } from '@tandem/shared'
 import { checksum } from '../checksum.js'
@@ -12,19 +6,22 @@ import type {
   ClientAuthor,
   DocumentMeta,
   DocumentStore,
+  IndexEntry,
   LinkGrant,
   LoadedDocument,
   NewVersion,
+  SearchHit,
   StoredVersion,
   StoreHooks,
   VersionMeta,
 } from '../DocumentStore.js'
-import { StoreError, StoreErrorCode, isStoreError } from '../errors.js'
+import { StoreError, StoreErrorCode } from '../errors.js'
 import { GroupCommitQueue } from '../groupCommit.js'
 import { openVerifiedDatabase } from './integrity.js'
 import { packAppends } from './packAppends.js'
+import { SqliteSearch } from './SqliteSearch.js'
 import { SqliteVersions } from './SqliteVersions.js'
-import type { WriterReply, WriterRequest } from './writerMessages.js'
+import { SqliteWriter } from './SqliteWriter.js'
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -34,8 +31,6 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
   hooks?: StoreHooks
 }
-
-type Request = WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never
 
 interface UpdateRow {
   seq: number
@@ -49,39 +44,21 @@ interface UpdateRow {
  */
 const PROBE_BYTES = 64 * 1024
 
-// Under the test runner this file runs from src/ as TypeScript; the worker always runs the
-// compiled JavaScript in dist/ (built before the tests).
-const WRITER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../../dist/storage/sqlite/writerThread.js', import.meta.url)
-  : new URL('./writerThread.js', import.meta.url)
-
 /**
  * The default store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged edit
- * survives power loss. Writes go to a worker thread that owns the write connection, group-committed
- * (one transaction per batch); reads use a connection on the calling thread, which WAL lets run
- * alongside the writer.
+ * survives power loss. Writes go to a worker thread that owns the write connection
+ * (SqliteWriter.ts), group-committed (one transaction per batch); reads use a connection on the
+ * calling thread, which WAL lets run alongside the writer.
  */
 export class SqliteStore implements DocumentStore {
   readonly #db: Database.Database
   readonly #queue: GroupCommitQueue
   readonly #hooks: StoreHooks
-  readonly #options: SqliteStoreOptions
   readonly #stmt
   readonly #versions: SqliteVersions
-  /** Undefined while a writer that died is waiting to be restarted. */
-  #writer: Worker | undefined
-  /** Delay before the next restart of a writer that keeps dying soon after starting. */
-  #restartDelayMs = 0
-  /** Requests go to the writer, and replies come back, on this port (see writerThread.ts). */
-  #port!: MessagePort
-  #nextId = 1
-  readonly #waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
+  readonly #search: SqliteSearch
+  readonly #writer: SqliteWriter
   #closed = false
-  /**
-   * Set when a write fails (disk full, I/O error, writer gone), cleared when one succeeds. Set at
-   * first too: a server restarted on a full disk is not ready until it has written once.
-   */
-  #writesFailing = true
   /** The readiness probe in flight, shared by concurrent pings. */
   #probe: Promise<void> | undefined
 
@@ -91,7 +68,6 @@ export class SqliteStore implements DocumentStore {
    * DiskFullError when there is no room to open it (integrity.ts).
    */
   constructor(options: SqliteStoreOptions) {
-    this.#options = options
     this.#hooks = options.hooks ?? {}
     const db = openVerifiedDatabase(options.file, options.busyTimeoutMs ?? 5_000)
     this.#db = db
@@ -115,97 +91,13 @@ export class SqliteStore implements DocumentStore {
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM documents WHERE id = ?'),
       ping: db.prepare('SELECT 1'),
     }
-    this.#versions = new SqliteVersions(db, (request) => this.#request(request), this.#hooks)
-    this.#writer = this.#startWriter()
+    this.#writer = new SqliteWriter(options.file, options.busyTimeoutMs ?? 5_000)
+    this.#versions = new SqliteVersions(db, (request) => this.#writer.request(request), this.#hooks)
+    this.#search = new SqliteSearch(db, (request) => this.#writer.request(request))
     this.#queue = new GroupCommitQueue((batch) => {
       const { request, buffer } = packAppends(batch)
-      return this.#request(request, [buffer]) as Promise<number[]>
+      return this.#writer.request(request, [buffer]) as Promise<number[]>
     }, this.#hooks)
-  }
-
-  #startWriter(): Worker {
-    const started = performance.now()
-    const { port1, port2 } = new MessageChannel()
-    const writer = new Worker(WRITER_URL, {
-      workerData: {
-        file: this.#options.file,
-        busyTimeoutMs: this.#options.busyTimeoutMs ?? 5_000,
-        port: port2,
-      },
-      transferList: [port2],
-    })
-    this.#port = port1
-    port1.on('message', (reply: WriterReply) => {
-      const waiter = this.#waiting.get(reply.id)
-      if (!waiter) return
-      this.#waiting.delete(reply.id)
-      if (reply.ok) waiter.resolve(reply.value)
-      else waiter.reject(new StoreError(reply.code, reply.message))
-    })
-    const fail = (error: Error) => {
-      port1.close()
-      this.#writesFailing = true
-      // Nothing pending was committed; callers see the failure. Later requests get a new writer.
-      for (const waiter of this.#waiting.values()) {
-        waiter.reject(new StoreError(StoreErrorCode.commitFailed, error.message))
-      }
-      this.#waiting.clear()
-      if (!this.#closed && this.#writer === writer) this.#restartWriter(started)
-    }
-    writer.on('error', fail)
-    writer.on('exit', (code) => {
-      if (!this.#closed) fail(new Error(`storage writer exited with code ${code}`))
-    })
-    return writer
-  }
-
-  /**
-   * A writer that ran for a while is replaced at once; one that keeps dying right after starting
-   * (a broken database file, say) is retried with a growing delay, up to 5 s, instead of in a
-   * busy loop. Meanwhile requests fail at once.
-   */
-  #restartWriter(startedAt: number): void {
-    const ranMs = performance.now() - startedAt
-    this.#restartDelayMs =
-      ranMs > 10_000 ? 0 : Math.min(5_000, Math.max(100, this.#restartDelayMs * 2))
-    this.#writer = undefined
-    if (this.#restartDelayMs === 0) {
-      this.#writer = this.#startWriter()
-      return
-    }
-    setTimeout(() => {
-      if (!this.#closed) this.#writer = this.#startWriter()
-    }, this.#restartDelayMs).unref()
-  }
-
-  #request(request: Request, transfer: TransferListItem[] = []): Promise<unknown> {
-    if (this.#closed)
-      return Promise.reject(new StoreError(StoreErrorCode.closed, 'store is closed'))
-    if (!this.#writer) {
-      return Promise.reject(
-        new StoreError(StoreErrorCode.unavailable, 'storage writer is restarting'),
-      )
-    }
-    const id = this.#nextId++
-    return new Promise<unknown>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject })
-      this.#port.postMessage({ ...request, id }, transfer)
-    }).then(
-      (value) => {
-        // Only these always write: their success shows the disk takes commits again.
-        if (request.op === 'append' || request.op === 'probe') this.#writesFailing = false
-        return value
-      },
-      (error: unknown) => {
-        if (
-          isStoreError(error, StoreErrorCode.commitFailed) ||
-          isStoreError(error, StoreErrorCode.unavailable)
-        ) {
-          this.#writesFailing = true
-        }
-        throw error
-      },
-    )
   }
 
   /** Reads run on this thread's connection, which is gone once the store closed. */
@@ -214,7 +106,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async createDocument(docId: string, links: readonly Omit<LinkGrant, 'docId'>[]): Promise<void> {
-    await this.#request({
+    await this.#writer.request({
       op: 'createDocument',
       docId,
       links: links.map((l) => ({ token: l.token, role: l.role })),
@@ -236,7 +128,12 @@ export class SqliteStore implements DocumentStore {
   }
 
   async rotateLink(docId: string, role: Role, newToken: string): Promise<string[]> {
-    return (await this.#request({ op: 'rotateLink', docId, role, token: newToken })) as string[]
+    return (await this.#writer.request({
+      op: 'rotateLink',
+      docId,
+      role,
+      token: newToken,
+    })) as string[]
   }
 
   async getMeta(docId: string): Promise<DocumentMeta | undefined> {
@@ -284,14 +181,14 @@ export class SqliteStore implements DocumentStore {
       result.head = this.#stmt.head.get({ docId })?.seq ?? 0
     })()
     if (badSnapshot) {
-      quarantined += (await this.#request({
+      quarantined += (await this.#writer.request({
         op: 'quarantineSnapshot',
         docId,
         reason: 'checksum mismatch',
       })) as number
     }
     if (bad.length > 0) {
-      quarantined += (await this.#request({
+      quarantined += (await this.#writer.request({
         op: 'quarantineUpdates',
         docId,
         seqs: bad,
@@ -318,12 +215,12 @@ export class SqliteStore implements DocumentStore {
 
   async compact(docId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
     // Appends still queued get seqs above uptoSeq: the writer handles requests in order.
-    await this.#request({ op: 'compact', docId, snapshot, uptoSeq })
+    await this.#writer.request({ op: 'compact', docId, snapshot, uptoSeq })
   }
 
   async quarantine(docId: string, seq: number, reason: string): Promise<void> {
     await this.#queue.flush()
-    const moved = (await this.#request({
+    const moved = (await this.#writer.request({
       op: 'quarantineUpdates',
       docId,
       seqs: [seq],
@@ -333,13 +230,17 @@ export class SqliteStore implements DocumentStore {
   }
 
   async quarantineSnapshot(docId: string, reason: string): Promise<void> {
-    const moved = (await this.#request({ op: 'quarantineSnapshot', docId, reason })) as number
+    const moved = (await this.#writer.request({
+      op: 'quarantineSnapshot',
+      docId,
+      reason,
+    })) as number
     if (moved > 0) this.#hooks.onQuarantine?.(moved)
   }
 
   async delete(docId: string): Promise<void> {
     await this.#queue.flush()
-    await this.#request({ op: 'delete', docId })
+    await this.#writer.request({ op: 'delete', docId })
   }
 
   saveVersion(docId: string, version: NewVersion): Promise<VersionMeta> {
@@ -373,6 +274,29 @@ export class SqliteStore implements DocumentStore {
     return this.#versions.authorsOf(docId)
   }
 
+  async resolveLinks(tokens: readonly string[]): Promise<LinkGrant[]> {
+    this.#readable()
+    return this.#search.resolveLinks(tokens)
+  }
+
+  indexText(entries: readonly IndexEntry[]): Promise<void> {
+    return this.#search.indexText(entries)
+  }
+
+  async search(
+    docIds: readonly string[],
+    terms: readonly string[],
+    limit: number,
+  ): Promise<SearchHit[]> {
+    this.#readable()
+    return this.#search.search(docIds, terms, limit)
+  }
+
+  async unindexed(limit: number): Promise<string[]> {
+    this.#readable()
+    return this.#search.unindexed(limit)
+  }
+
   /** The reading connection's journal mode and synchronous level (the writer sets the same). */
   durabilitySettings(): { journalMode: string; synchronous: string } {
     const levels = ['off', 'normal', 'full', 'extra']
@@ -389,11 +313,11 @@ export class SqliteStore implements DocumentStore {
    */
   async ping(): Promise<void> {
     this.#readable()
-    if (!this.#writesFailing) {
+    if (!this.#writer.writesFailing) {
       this.#stmt.ping.get()
       return
     }
-    this.#probe ??= this.#request({ op: 'probe', bytes: PROBE_BYTES }).then(
+    this.#probe ??= this.#writer.request({ op: 'probe', bytes: PROBE_BYTES }).then(
       () => {
         this.#probe = undefined
       },
@@ -408,10 +332,8 @@ export class SqliteStore implements DocumentStore {
   async close(): Promise<void> {
     if (this.#closed) return
     await this.#queue.flush()
-    await this.#request({ op: 'close' }).catch(() => {})
+    await this.#writer.close()
     this.#closed = true
-    await this.#writer?.terminate()
-    this.#port.close()
     if (this.#db.open) this.#db.close()
   }
 }

@@ -9,9 +9,7 @@ import type {
   VersionMeta,
 } from '../DocumentStore.js'
 import { decodeAuthors, encodeAuthors, newVersionId } from '../versionRecords.js'
-import type { WriterRequest } from './writerMessages.js'
-
-type Request = WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never
+import type { WriterCall } from './writerMessages.js'
 
 interface MetaRow {
   id: string
@@ -40,7 +38,7 @@ export class SqliteVersions {
 
   constructor(
     db: Database.Database,
-    private readonly request: (request: Request) => Promise<unknown>,
+    private readonly request: (request: WriterCall) => Promise<unknown>,
     private readonly hooks: StoreHooks,
   ) {
     this.#stmt = {

@@ -3,6 +3,7 @@ import type { Role } from '@tandem/shared'
 import { checksum } from '../checksum.js'
 import { HEAD_SEQ_SQL } from './queries.js'
 import { StoreError, StoreErrorCode } from '../errors.js'
+import type { SqliteSearchWrites } from './SqliteSearchWrites.js'
 
 /** One append of a batch. */
 export interface AppendItem {
@@ -13,10 +14,13 @@ export interface AppendItem {
 /** The write operations, each one transaction; run on the writer connection only. */
 export class SqliteWrites {
   readonly #db: Database.Database
+  readonly #search: SqliteSearchWrites
   readonly #stmt
 
-  constructor(db: Database.Database) {
+  /** `search` adds and removes a document's search row, inside creating and deleting it. */
+  constructor(db: Database.Database, search: SqliteSearchWrites) {
     this.#db = db
+    this.#search = search
     this.#stmt = {
       insertDoc: db.prepare(
         'INSERT INTO documents (id, created_at, updated_at, size_bytes) VALUES (?, ?, ?, 0)',
@@ -84,6 +88,7 @@ export class SqliteWrites {
     this.#db.transaction(() => {
       this.#stmt.insertDoc.run(docId, now, now)
       for (const link of links) this.#stmt.insertLink.run(link.token, docId, link.role, now)
+      this.#search.addEmpty(docId)
     })()
   }
 
@@ -173,6 +178,7 @@ export class SqliteWrites {
       this.#stmt.deleteLinks.run(docId)
       this.#stmt.deleteVersions.run(docId)
       this.#stmt.deleteAuthors.run(docId)
+      this.#search.remove(docId)
       this.#stmt.deleteDoc.run(docId)
     })()
   }

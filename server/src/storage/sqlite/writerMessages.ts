@@ -1,5 +1,5 @@
 import type { Role } from '@tandem/shared'
-import type { ClientAuthor } from '../DocumentStore.js'
+import type { ClientAuthor, IndexEntry } from '../DocumentStore.js'
 import type { StoreErrorCode } from '../errors.js'
 
 /** A version as the writer inserts it (its checksum is computed there). */
@@ -13,6 +13,12 @@ export interface VersionRow {
   authors: string
   summary: Uint8Array
   data: Uint8Array
+}
+
+/** A document's text to index: as given (kept for snippets) and folded (what FTS5 indexes). */
+export interface IndexRow extends IndexEntry {
+  foldedTitle: string
+  foldedBody: string
 }
 
 /** A request to the writer thread; `id` pairs it with its reply. */
@@ -30,10 +36,18 @@ export type WriterRequest = { id: number } &
     | { op: 'deleteVersions'; docId: string; ids: string[] }
     | { op: 'quarantineVersion'; docId: string; versionId: string; reason: string }
     | { op: 'saveAuthors'; docId: string; authors: ClientAuthor[]; replace: boolean }
+    | { op: 'indexText'; rows: IndexRow[] }
     /** A write of `bytes` that only proves the disk takes commits (see SqliteWrites.probe). */
     | { op: 'probe'; bytes: number }
     | { op: 'close' }
   )
+
+/** A request as its sender writes it: the writer client (SqliteWriter.ts) adds the `id`. */
+export type WriterCall = WriterRequest extends infer R
+  ? R extends unknown
+    ? Omit<R, 'id'>
+    : never
+  : never
 
 /** The writer's answer: the operation's value, or the error's code and message. */
 export type WriterReply =

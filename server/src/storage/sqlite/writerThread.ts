@@ -3,6 +3,7 @@
 // that queued up while a commit ran are merged into one transaction.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { openDatabase } from './migrations.js'
+import { SqliteSearchWrites } from './SqliteSearchWrites.js'
 import { SqliteVersionWrites } from './SqliteVersionWrites.js'
 import { SqliteWrites, type AppendItem } from './SqliteWrites.js'
 import { StoreError, StoreErrorCode } from '../errors.js'
@@ -14,7 +15,8 @@ const { file, busyTimeoutMs, port } = workerData as {
   port: MessagePort
 }
 const db = openDatabase(file, busyTimeoutMs)
-const writes = new SqliteWrites(db)
+const searchWrites = new SqliteSearchWrites(db)
+const writes = new SqliteWrites(db, searchWrites)
 const versionWrites = new SqliteVersionWrites(db)
 
 type AppendRequest = Extract<WriterRequest, { op: 'append' }>
@@ -41,6 +43,8 @@ function run(request: Exclude<WriterRequest, AppendRequest>): unknown {
       return versionWrites.quarantineVersion(request.docId, request.versionId, request.reason)
     case 'saveAuthors':
       return versionWrites.saveAuthors(request.docId, request.authors, request.replace)
+    case 'indexText':
+      return searchWrites.indexText(request.rows)
     case 'probe':
       return writes.probe(request.bytes)
     case 'close':
