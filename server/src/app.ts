@@ -14,11 +14,13 @@ import { AUTO_VERSION_INTERVAL_MS, setVersionSettings } from './rooms/versions/s
 import { Session } from './rooms/Session.js'
 import type { DocumentStore, StoreHooks } from './storage/DocumentStore.js'
 import { openStore } from './storage/openStore.js'
+import { SearchIndexer } from './search/SearchIndexer.js'
 import { SyncEndpoint } from './transport/syncEndpoint.js'
 import { configureApi } from './http/api.js'
 import { documentRoutes } from './routes/documents.js'
 import { versionRoutes } from './routes/versions.js'
 import { exportRoutes } from './routes/export.js'
+import { searchRoutes } from './routes/search.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { webRoutes } from './routes/web.js'
@@ -92,6 +94,11 @@ export async function buildApp(
     everyUpdates: config.versionEveryUpdates,
     now: options.versionClock ?? (() => Date.now()),
   })
+  const indexer = new SearchIndexer({
+    store,
+    log: app.log.child({ component: 'search' }),
+    delayMs: config.searchIndexDelayMs,
+  })
   const rooms = new RoomManager({
     store,
     fanout,
@@ -103,9 +110,11 @@ export async function buildApp(
     maxRooms: config.maxRooms,
     // Only a shared database has writers this instance does not hear from directly.
     headsPollMs: config.storage === 'postgres' ? 1_000 : 0,
+    indexing: indexer,
   })
+  indexer.start()
   const converter = new Converter({ log: app.log.child({ component: 'convert' }) })
-  const ctx: AppContext = { config, store, rooms, converter, metrics, log: app.log }
+  const ctx: AppContext = { config, store, rooms, converter, indexer, metrics, log: app.log }
   app.decorate('tandem', ctx)
 
   const sessionEnv = { limits: config, hooks: metrics }
@@ -143,6 +152,7 @@ export async function buildApp(
   app.addHook('onClose', async () => {
     await converter.close()
     await fanout.close()
+    await indexer.close()
     await store.close()
   })
 
@@ -176,6 +186,7 @@ export async function buildApp(
     await documentRoutes(scope, ctx)
     await versionRoutes(scope, ctx)
     await exportRoutes(scope, ctx)
+    await searchRoutes(scope, ctx)
   })
   await app.register(async (scope) => healthRoutes(scope, ctx))
   await app.register(async (scope) => metricsRoutes(scope, ctx))

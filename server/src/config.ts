@@ -81,6 +81,12 @@ export interface Config {
    * measure what saving versions costs editing.
    */
   versionEveryUpdates: number
+  /**
+   * How long after an edit a loaded document's text is indexed for search at the latest, in
+   * milliseconds (SEARCH_INDEX_DELAY_MS); 0 turns indexing off (search then finds what was
+   * indexed before).
+   */
+  searchIndexDelayMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -242,5 +248,6 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimitPerMinute: int(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
     versionRetention: retention(env),
     versionEveryUpdates: int(env, 'VERSION_EVERY_UPDATES', 0, 0, 1_000_000),
+    searchIndexDelayMs: int(env, 'SEARCH_INDEX_DELAY_MS', 1_000, 0, 60_000),
   }
 }

@@ -11,7 +11,7 @@ import type { FanOut, FanOutEvent, FanOutSubscriber, Subscription } from '../fan
 import type { DocumentStore } from '../storage/DocumentStore.js'
 import { CommitPipeline, type PipelineHost } from './CommitPipeline.js'
 import { Compactor } from './Compactor.js'
-import type { EngineHooks } from './hooks.js'
+import type { EngineHooks, TextIndexing } from './hooks.js'
 import { loadDocument } from './loadDocument.js'
 import { LogPosition } from './LogPosition.js'
 import { Relay, type RelayHost } from './Relay.js'
@@ -34,6 +34,8 @@ export interface RoomContext {
   onEmpty(room: Room): void
   /** These link tokens stopped working (here or on another instance). */
   linksRevoked?(tokens: readonly string[]): void
+  /** The search index, told of every committed change once the room is loaded. */
+  indexing?: TextIndexing
 }
 
 /** Loading → ready, or failed; closed once unloaded. */
@@ -105,6 +107,13 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     }
     if (this.state !== 'loading') return
     this.state = 'ready'
+    const indexing = this.ctx.indexing
+    if (indexing) {
+      // A transaction that changed nothing (a duplicate update) is not a change to index.
+      this.doc.on('afterTransaction', (tr: Y.Transaction) => {
+        if (tr.changed.size > 0) indexing.changed(this.docId, this.doc)
+      })
+    }
     // What the read already covered is skipped by seq; presence simply applies again.
     const early = this.#early ?? []
     this.#early = undefined
@@ -281,6 +290,7 @@ export class Room implements SessionHost, PipelineHost, RelayHost, FanOutSubscri
     // A failed room's document is not trusted: what is stored stays as it is.
     await this.compact()
     await this.versions.close(this.state === 'ready')
+    if (this.state === 'ready') this.ctx.indexing?.unloading(this.docId, this.doc)
     this.state = 'closed'
     this.#presence.destroy()
     this.doc.destroy()

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { CloseCode } from '@tandem/shared'
 import type { FanOut } from '../fanout/FanOut.js'
 import type { DocumentStore, LinkGrant } from '../storage/DocumentStore.js'
-import type { EngineHooks } from './hooks.js'
+import type { EngineHooks, TextIndexing } from './hooks.js'
 import { StoreError, StoreErrorCode } from '../storage/errors.js'
 import { Room } from './Room.js'
 import type { Session } from './Session.js'
@@ -34,6 +34,8 @@ export interface RoomManagerOptions {
    * same store, in milliseconds (a quarter of it while the fan-out is unhealthy); 0 turns it off.
    */
   headsPollMs?: number
+  /** The search index rooms report their changes to, if any. */
+  indexing?: TextIndexing
 }
 
 /**
@@ -231,6 +233,7 @@ export class RoomManager {
           linksRevoked: (tokens) => {
             for (const token of tokens) this.#grants.delete(token)
           },
+          indexing: this.options.indexing,
         },
         this.#unloading.get(docId),
       )

@@ -1,3 +1,5 @@
+import type * as Y from 'yjs'
+
 /** Counters bumped on hot paths: plain numbers, read by metrics only when scraped. */
 export interface EngineCounters {
   /** Document updates received from clients and committed. */
@@ -25,4 +27,12 @@ export interface EngineHooks {
   commitFailed(): void
   /** A document's log was compacted into a snapshot. */
   compacted(): void
+}
+
+/** What rooms tell the search index about their documents (implemented by search/SearchIndexer). */
+export interface TextIndexing {
+  /** The document's committed content changed: index it within the indexing delay. */
+  changed(docId: string, doc: Y.Doc): void
+  /** The document is unloading: if it changed since it was last indexed, index it now. */
+  unloading(docId: string, doc: Y.Doc): void
 }

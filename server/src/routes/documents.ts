@@ -70,6 +70,10 @@ export async function documentRoutes(scope: FastifyInstance, ctx: AppContext): P
             throw err
           }
           req.log.info({ bytes: initial.update.byteLength }, 'document imported')
+          // Findable at once; a failure here only delays that until the document is next edited.
+          await ctx.indexer.indexState(docId, initial.update).catch((err: unknown) => {
+            req.log.warn({ err }, 'indexing an imported document failed')
+          })
         }
         return reply.code(201).send({
           id: editToken,
