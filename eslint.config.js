@@ -4,7 +4,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 /** The feature folders of the web app; each is used from outside only through its index.ts. */
-const WEB_FEATURES = ['collab', 'editor', 'presence', 'history', 'transfer']
+const WEB_FEATURES = ['collab', 'editor', 'presence', 'history', 'transfer', 'search']
 
 const NO_NODE = 'The web app runs in browsers: no Node modules.'
 

@@ -10,7 +10,7 @@ const serverOrigin = process.env.TANDEM_SERVER ?? 'http://127.0.0.1:3000'
  * the bundler take from one just what a page uses, so the home page gets collab's REST helpers
  * and recent-documents list without the Yjs and editor code that only the document page needs.
  */
-const PUBLIC_ENTRY = /\/src\/(collab|editor|history|presence|transfer)\/index\.ts$/
+const PUBLIC_ENTRY = /\/src\/(collab|editor|history|presence|search|transfer)\/index\.ts$/
 
 /** Server paths that must always reach the network, never the cached app shell. */
 const serverOnlyPaths = [/^\/api\//, /^\/sync\//, /^\/metrics/, /^\/healthz/, /^\/readyz/]

@@ -29,3 +29,19 @@ function subscribe(listener: () => void): () => void {
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => location.pathname)
 }
+
+/** The value of search parameter `name` in the current address (`?find=…`), if it has one. */
+export function searchParam(name: string): string | undefined {
+  return new URLSearchParams(location.search).get(name) ?? undefined
+}
+
+/**
+ * Takes search parameter `name` out of the current address, in place (no new history entry, no
+ * re-render), so a reload or a copied address does not act on it again.
+ */
+export function removeSearchParam(name: string): void {
+  const url = new URL(location.href)
+  if (!url.searchParams.has(name)) return
+  url.searchParams.delete(name)
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`)
+}

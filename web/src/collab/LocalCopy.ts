@@ -90,3 +90,55 @@ export async function writeLocalCopy(id: string, state: Uint8Array): Promise<voi
     doc.destroy()
   }
 }
+
+/** The object store in which y-indexeddb keeps a document's updates (its name is not exported). */
+const UPDATES_STORE = 'updates'
+
+/**
+ * Reads this device's copy of the document behind link `id` into `doc`, read-only: unlike
+ * opening it with `IndexeddbPersistence` (which writes the document's state back and creates the
+ * database when there is none), nothing is written and no database is left behind. Resolves
+ * false when there is no copy (never opened here, or deleted) or storage is disabled; the
+ * database is closed before it resolves.
+ */
+export async function readLocalCopy(id: string, doc: Y.Doc): Promise<boolean> {
+  const db = await openExisting(localCopyName(id))
+  if (!db) return false
+  try {
+    if (!db.objectStoreNames.contains(UPDATES_STORE)) return false
+    const updates = await new Promise<unknown[]>((resolve, reject) => {
+      const request = db.transaction(UPDATES_STORE, 'readonly').objectStore(UPDATES_STORE).getAll()
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error ?? new Error('could not read the local copy'))
+    })
+    // The same updates y-indexeddb applies when it opens the copy (a compacted state, then those
+    // stored after it; applying one twice changes nothing).
+    Y.transact(doc, () => {
+      for (const update of updates) {
+        if (update instanceof Uint8Array) Y.applyUpdate(doc, update)
+      }
+    })
+    return true
+  } finally {
+    db.close()
+  }
+}
+
+/** Opens IndexedDB database `name` if it exists; undefined (and nothing created) otherwise. */
+function openExisting(name: string): Promise<IDBDatabase | undefined> {
+  return new Promise((resolve) => {
+    let request: IDBOpenDBRequest
+    try {
+      request = indexedDB.open(name)
+    } catch {
+      resolve(undefined) // storage disabled
+      return
+    }
+    // An upgrade on opening without a version means there was no such database: aborting it
+    // leaves none behind, and the request then fails.
+    request.onupgradeneeded = () => request.transaction?.abort()
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => resolve(undefined)
+    request.onblocked = () => resolve(undefined)
+  })
+}

@@ -10,6 +10,9 @@ import {
   type RestoredVersion,
   type Role,
   type RotatedLink,
+  type SearchBody,
+  type SearchResult,
+  type SearchResults,
   type Version,
   type VersionDetail,
   type VersionList,
@@ -21,6 +24,8 @@ export type {
   DocumentInfo,
   RestoredVersion,
   RotatedLink,
+  SearchBody,
+  SearchResult,
   Version,
   VersionAuthor,
   VersionDetail,
@@ -139,6 +144,50 @@ export async function rotateLink(id: string, role: Role): Promise<RotatedLink> {
     )
   }
   return (await response.json()) as RotatedLink
+}
+
+/**
+ * A search request that never reached the server (offline, DNS, connection refused): the fetch
+ * itself failed, so no answer, not even an error, came back.
+ */
+export class NetworkError extends Error {
+  override name = 'NetworkError'
+}
+
+/**
+ * Searches the documents behind `body.links` for `body.q` (`POST /api/search`), best match first.
+ * Rejects with {@link NetworkError} when the request could not be sent (search this device's
+ * copies instead), with the fetch's own AbortError when `signal` aborts it, and with an
+ * {@link ApiRequestError} whose message can be shown when the server refuses (429, 400, 5xx).
+ */
+export async function searchDocuments(
+  body: SearchBody,
+  signal?: AbortSignal,
+): Promise<SearchResult[]> {
+  let response: Response
+  try {
+    response = await fetch('/api/search', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: signal ?? null,
+    })
+  } catch (error) {
+    if (signal?.aborted) throw error
+    throw new NetworkError(errorMessage(error))
+  }
+  if (!response.ok) {
+    throw await refusal(
+      response,
+      { [ApiErrorCode.rateLimited]: 'Too many searches. Try again in a moment.' },
+      'The server could not search',
+    )
+  }
+  const answer = (await response.json()) as Partial<SearchResults>
+  if (!Array.isArray(answer.results)) {
+    throw new ApiRequestError('The search results came back garbled.', 200, undefined)
+  }
+  return answer.results
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,14 +6,18 @@ export {
   listVersions,
   lookUpDocument,
   nameVersion,
+  NetworkError,
   restoreVersion,
   rotateLink,
+  searchDocuments,
 } from './api'
 export type {
   DocumentInfo,
   DocumentLookup,
   RestoredVersion,
   RotatedLink,
+  SearchBody,
+  SearchResult,
   Version,
   VersionAuthor,
   VersionDetail,
@@ -21,7 +25,7 @@ export type {
 } from './api'
 export type { CollabSession, DocumentLinks } from './CollabSession'
 export { rotateOwnEditLink } from './linkRotation'
-export { writeLocalCopy } from './LocalCopy'
+export { readLocalCopy, writeLocalCopy } from './LocalCopy'
 export {
   findRecentDocument,
   forgetDocument,

@@ -123,4 +123,10 @@ export const icons = {
       <path d="m9 6 6 6-6 6" />
     </Icon>
   ),
+  search: (
+    <Icon>
+      <circle cx="11" cy="11" r="7" />
+      <path d="m20 20-3.5-3.5" />
+    </Icon>
+  ),
 } as const

@@ -5,6 +5,7 @@ import { exportDocument, type DocumentExporter } from './documentExport'
 import { createExtensions } from './extensions'
 import { TitleField } from './TitleField'
 import { Toolbar } from './Toolbar'
+import { useFindOnOpen } from './useFindOnOpen'
 import { WordCount } from './WordCount'
 
 interface DocumentEditorProps {
@@ -12,13 +13,23 @@ interface DocumentEditorProps {
   status: SessionStatus
   /** Receives a reader of the current title and text while the editor exists (for copying). */
   exporterRef?: RefObject<DocumentExporter | null>
+  /** Words to find once the document has loaded: the first match is selected and shown. */
+  find?: string | undefined
+  /** Called once {@link find} has been looked for (found or not). */
+  onFindDone?: (() => void) | undefined
 }
 
 /**
  * The title and the rich-text editor of one document. The editor root carries `data-sync`,
  * `data-connection` and `data-saved` so tests (and curious people) can see the sync state.
  */
-export function DocumentEditor({ session, status, exporterRef }: DocumentEditorProps) {
+export function DocumentEditor({
+  session,
+  status,
+  exporterRef,
+  find,
+  onFindDone,
+}: DocumentEditorProps) {
   const [linkOpen, setLinkOpen] = useState(false)
   const editable = !status.readOnly && !status.full && status.connection !== 'stopped'
 
@@ -58,6 +69,12 @@ export function DocumentEditor({ session, status, exporterRef }: DocumentEditorP
   useEffect(() => {
     if (editor.isEditable !== editable) editor.setEditable(editable)
   }, [editor, editable])
+
+  // The server's copy, or offline the one on this device: either way the text as it stands.
+  const loaded =
+    status.synced ||
+    (status.localLoaded && (status.connection === 'offline' || status.connection === 'stopped'))
+  useFindOnOpen(editor, find, loaded, onFindDone)
 
   useEffect(() => {
     if (!exporterRef) return

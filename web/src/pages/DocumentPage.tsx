@@ -1,5 +1,5 @@
 import { closeReasons, CloseCode, isValidDocumentId, Role } from '@tandem/shared'
-import { useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import {
   findRecentDocument,
   lookUpDocument,
@@ -23,7 +23,8 @@ import { ShareDialog } from '../components/ShareDialog'
 import { StatusBadge } from '../components/StatusBadge'
 import { DocumentEditor, useTitleText, type DocumentExporter } from '../editor'
 import { HistoryView } from '../history'
-import { navigate } from '../navigation'
+import { navigate, removeSearchParam, searchParam } from '../navigation'
+import { FIND_PARAM } from '../search'
 import { DocumentMenu } from '../transfer'
 import { PresenceBar } from '../presence'
 import { MessagePage } from './MessagePage'
@@ -167,6 +168,9 @@ function DocumentView({ session, info, role }: DocumentViewProps) {
   const [historyOpen, setHistoryOpen] = useState(false)
   const historyButton = useRef<HTMLButtonElement>(null)
   const showHistory = historyOpen && canSeeHistory
+  // Opened from a search result: the words to find, once (the address forgets them when done).
+  const [find] = useState(() => searchParam(FIND_PARAM))
+  const findDone = useCallback(() => removeSearchParam(FIND_PARAM), [])
   const closeHistory = (): void => {
     setHistoryOpen(false)
     historyButton.current?.focus()
@@ -294,7 +298,13 @@ function DocumentView({ session, info, role }: DocumentViewProps) {
       )}
       {/* The editor stays mounted under the history, keeping its selection and undo. */}
       <main className="document-main" hidden={showHistory}>
-        <DocumentEditor session={session} status={status} exporterRef={exporterRef} />
+        <DocumentEditor
+          session={session}
+          status={status}
+          exporterRef={exporterRef}
+          find={find}
+          onFindDone={findDone}
+        />
       </main>
       {showHistory && <HistoryView session={session} onClose={closeHistory} />}
       <ShareDialog

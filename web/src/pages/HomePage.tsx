@@ -9,6 +9,7 @@ import {
 import { Link } from '../components/Link'
 import { relativeTime } from '../components/relativeTime'
 import { navigate } from '../navigation'
+import { DocumentSearch } from '../search'
 import { FileDrop, ImportButton, importFile, ZipButton } from '../transfer'
 
 /** The page at `/`: start a new document or reopen one this browser has seen. */
@@ -92,39 +93,41 @@ export function HomePage() {
             is the only way in.
           </p>
         ) : (
-          <ul className="recent-list" aria-label="Recent documents">
-            {recent.map((doc) => (
-              <li key={doc.id} className="recent-item">
-                <Link href={documentPath(doc.id)} className="recent-link">
-                  <span className="recent-title">{doc.title || 'Untitled'}</span>
-                  {doc.dead ? (
-                    // Its copy holds unsaved changes: opening it is how to copy or delete them.
-                    <span className="recent-meta recent-dead">
-                      Link no longer works · your unsaved changes are kept on this device
-                    </span>
-                  ) : (
-                    <span className="recent-meta">
-                      Opened{' '}
-                      <time dateTime={new Date(doc.lastOpenedMs).toISOString()}>
-                        {relativeTime(doc.lastOpenedMs)}
-                      </time>
-                    </span>
+          <DocumentSearch recent={recent}>
+            <ul className="recent-list" aria-label="Recent documents">
+              {recent.map((doc) => (
+                <li key={doc.id} className="recent-item">
+                  <Link href={documentPath(doc.id)} className="recent-link">
+                    <span className="recent-title">{doc.title || 'Untitled'}</span>
+                    {doc.dead ? (
+                      // Its copy holds unsaved changes: opening it is how to copy or delete them.
+                      <span className="recent-meta recent-dead">
+                        Link no longer works · your unsaved changes are kept on this device
+                      </span>
+                    ) : (
+                      <span className="recent-meta">
+                        Opened{' '}
+                        <time dateTime={new Date(doc.lastOpenedMs).toISOString()}>
+                          {relativeTime(doc.lastOpenedMs)}
+                        </time>
+                      </span>
+                    )}
+                  </Link>
+                  {!doc.dead && (
+                    <button
+                      type="button"
+                      className="icon-button"
+                      aria-label={`Remove “${doc.title || 'Untitled'}” from this list`}
+                      title="Remove from this list (the document is not deleted)"
+                      onClick={() => forgetDocument(doc.id)}
+                    >
+                      ×
+                    </button>
                   )}
-                </Link>
-                {!doc.dead && (
-                  <button
-                    type="button"
-                    className="icon-button"
-                    aria-label={`Remove “${doc.title || 'Untitled'}” from this list`}
-                    title="Remove from this list (the document is not deleted)"
-                    onClick={() => forgetDocument(doc.id)}
-                  >
-                    ×
-                  </button>
-                )}
-              </li>
-            ))}
-          </ul>
+                </li>
+              ))}
+            </ul>
+          </DocumentSearch>
         )}
       </section>
     </main>
