@@ -1,5 +1,6 @@
 /** Command-line options: defaults are issue 5's parameters; `--smoke` shrinks everything. */
 import { parseArgs } from 'node:util'
+import { MAX_SEARCH_LINKS } from '@tandem/shared'
 import { BenchServer } from './servers.js'
 
 export const Scenario = {
@@ -8,13 +9,15 @@ export const Scenario = {
   rooms: 'rooms',
   bigdoc: 'bigdoc',
   idle: 'idle',
+  search: 'search',
 } as const
 export type Scenario = (typeof Scenario)[keyof typeof Scenario]
 
 /**
  * Servers run when --servers is not given. Tandem on PostgreSQL is one more single process
  * (plus a database made and dropped per run); the cluster is opt-in: three more processes on a
- * two-core machine, and its 200-editor run cannot be valid there (see BENCHMARKS.md).
+ * two-core machine, and its 200-editor run cannot be valid there (see BENCHMARKS.md). So is
+ * tandem-noindex, which only serves to compare with tandem what search indexing costs.
  */
 export const defaultServers: BenchServer[] = [
   BenchServer.tandem,
@@ -68,22 +71,35 @@ export interface Options {
   bigdocBatch: number
   joins: number
   coldJoins: number
+  /** Search: documents imported before the queries. */
+  searchDocs: number
+  /** Search: words per document (about; titles not counted). */
+  searchWords: number
+  /** Search: measured queries, sent one at a time. */
+  searchQueries: number
+  /** Search: links sent with each query (at most the API's 500). */
+  searchLinks: number
 }
 
 const usage = `pnpm bench [-- options]
-  --servers a,b        tandem,y-websocket-server,hocuspocus,hocuspocus-sqlite,tandem-pg,tandem-cluster
-                       (default: all but tandem-cluster). tandem-pg: one Tandem on a throwaway
-                       PostgreSQL database; tandem-cluster: N instances on one, with a private
-                       redis-server; their CPU includes PostgreSQL's and Redis's share
+  --servers a,b        tandem,y-websocket-server,hocuspocus,hocuspocus-sqlite,tandem-pg,tandem-cluster,
+                       tandem-noindex (default: all but tandem-cluster and tandem-noindex).
+                       tandem-pg: one Tandem on a throwaway PostgreSQL database; tandem-cluster: N
+                       instances on one, with a private redis-server; their CPU includes
+                       PostgreSQL's and Redis's share. tandem-noindex: Tandem (SQLite) with search
+                       indexing off (SEARCH_INDEX_DELAY_MS=0); with tandem, fan-out tables and the
+                       targets show Tandem / Tandem without indexing
   --pg-url URL         maintenance database for tandem-pg/-cluster (default TANDEM_BENCH_PG_URL,
                        TANDEM_TEST_DATABASE_URL, PGHOST/PGPORT/PGUSER or postgres@127.0.0.1:5432)
   --redis-server PATH  redis-server binary (default $REDIS_SERVER or redis-server)
   --cluster-instances N  Tandem instances in tandem-cluster (default 2)
-  --scenarios a,b      fanout,saturation,rooms,bigdoc,idle (default: all; saved-acks come with fanout)
+  --scenarios a,b      fanout,saturation,rooms,bigdoc,idle,search (default: all; saved-acks come with
+                       fanout; search runs on tandem and tandem-pg only)
   --repeat N           run each scenario N times per server and quote medians (default 1)
   --smoke              a tiny run of every scenario (a few seconds each)
   --workers N          generator worker threads (default 2)
-  --profile            fan-out and saturation servers run under node --cpu-prof (bench/results/profiles)
+  --profile            fan-out, saturation and search servers run under node --cpu-prof
+                       (bench/results/profiles)
   --out DIR            where results go (default bench/results)
   --tandem-main PATH   run this Tandem main.js instead of server/dist/main.js (before/after)
   --fanout-editors 50,200 --fanout-rate 2 --fanout-seconds 15 --observers 2 --no-ack
@@ -91,6 +107,10 @@ const usage = `pnpm bench [-- options]
   --sat-editors 50 --sat-start 100 --sat-factor 1.5 --sat-step-seconds 4 --sat-max-steps 12
   --rooms 500 --room-clients 2 --idle-rooms 200 --idle-clients 10
   --bigdoc-ops 100000 --bigdoc-batch 100 --joins 10 --cold-joins 10
+  --search-docs 10000 --search-words 1000   documents imported through POST /api/docs (8 in
+                       flight), of about this many seeded pseudo-words each (smoke: 200 × 200)
+  --search-queries 500 --search-links 100   queries sent one at a time after 20 unmeasured
+                       ones, each with this many random links of them (at most 500; smoke: 50)
   --concurrency 50 --seed 1
   --quiet-pct 25 --quiet-wait 30   before each run wait (bounded) for the machine to be this idle`
 
@@ -153,6 +173,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'bigdoc-batch': { type: 'string' },
       joins: { type: 'string' },
       'cold-joins': { type: 'string' },
+      'search-docs': { type: 'string' },
+      'search-words': { type: 'string' },
+      'search-queries': { type: 'string' },
+      'search-links': { type: 'string' },
     },
   })
   if (values.help) return 'help'
@@ -172,6 +196,9 @@ export function parseOptions(argv: string[]): Options | 'help' {
         bigdocOps: 2000,
         joins: 3,
         coldJoins: 2,
+        searchDocs: 200,
+        searchWords: 200,
+        searchQueries: 50,
       }
     : {
         fanoutEditors: [50, 200],
@@ -187,9 +214,16 @@ export function parseOptions(argv: string[]): Options | 'help' {
         bigdocOps: 100_000,
         joins: 10,
         coldJoins: 10,
+        searchDocs: 10_000,
+        searchWords: 1_000,
+        searchQueries: 500,
       }
   const allServers = Object.values(BenchServer)
   const allScenarios = Object.values(Scenario)
+  const searchLinks = Math.round(num(values['search-links'], 100, 'search-links'))
+  if (searchLinks > MAX_SEARCH_LINKS) {
+    throw new Error(`--search-links is at most ${MAX_SEARCH_LINKS} (the API's limit)`)
+  }
   return {
     servers: values.servers ? list(values.servers, allServers, 'server') : defaultServers,
     scenarios: values.scenarios ? list(values.scenarios, allScenarios, 'scenario') : allScenarios,
@@ -231,6 +265,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
     bigdocBatch: Math.round(num(values['bigdoc-batch'], 100, 'bigdoc-batch')),
     joins: Math.round(num(values.joins, d.joins, 'joins')),
     coldJoins: Math.round(num(values['cold-joins'], d.coldJoins, 'cold-joins')),
+    searchDocs: Math.round(num(values['search-docs'], d.searchDocs, 'search-docs')),
+    searchWords: Math.round(num(values['search-words'], d.searchWords, 'search-words')),
+    searchQueries: Math.round(num(values['search-queries'], d.searchQueries, 'search-queries')),
+    searchLinks,
   }
 }
 

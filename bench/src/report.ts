@@ -59,6 +59,8 @@ function short(kind: BenchServer): string {
       return 'Tandem+PG'
     case BenchServer.tandemCluster:
       return `Tandem×${backingSettings().clusterInstances}+PG+Redis`
+    case BenchServer.tandemNoIndex:
+      return 'Tandem no-index'
     case BenchServer.yws:
       return 'y-ws-server'
     case BenchServer.hocuspocus:
@@ -75,6 +77,8 @@ function ratioName(kind: BenchServer): string {
       return 'TPG'
     case BenchServer.tandemCluster:
       return `T×${backingSettings().clusterInstances}`
+    case BenchServer.tandemNoIndex:
+      return 'T-noindex'
     default:
       return 'T'
   }
@@ -101,15 +105,28 @@ function ratio(
 }
 
 /**
- * Renders a Markdown table: one row per metric, a column per server, then each Tandem
- * deployment / peer ratio.
+ * The ratios a report shows, as [numerator, denominator]: each Tandem deployment over each peer,
+ * and Tandem over Tandem without search indexing (what indexing costs; that one is compared
+ * with Tandem only).
+ */
+function ratioPairs(servers: BenchServer[]): (readonly [BenchServer, BenchServer])[] {
+  const tandems = servers.filter((s) => isTandem(s) && s !== BenchServer.tandemNoIndex)
+  const peers = servers.filter((s) => !isTandem(s))
+  const pairs = tandems.flatMap((t) => peers.map((p) => [t, p] as const))
+  if (servers.includes(BenchServer.tandem) && servers.includes(BenchServer.tandemNoIndex)) {
+    pairs.push([BenchServer.tandem, BenchServer.tandemNoIndex])
+  }
+  return pairs
+}
+
+/**
+ * Renders a Markdown table: one row per metric, a column per server, then the ratios of
+ * `ratioPairs`.
  */
 export function table(report: ScenarioReport): string {
   const servers = present(report.runs)
   const m = new Map(servers.map((s) => [s, medians(report.runs.filter((r) => r.server === s))]))
-  const tandems = servers.filter(isTandem)
-  const peers = servers.filter((s) => !isTandem(s))
-  const pairs = tandems.flatMap((t) => peers.map((p) => [t, p] as const))
+  const pairs = ratioPairs(servers)
   const header = ['metric', ...servers.map((s) => short(s) + (m.get(s)?.void ? ' (VOID)' : ''))]
   header.push(...pairs.map(([t, p]) => `${ratioName(t)}/${short(p)}`))
   const rows = [header, header.map(() => '---')]
@@ -153,7 +170,8 @@ export interface TargetRow {
 /**
  * The ratios the PostgreSQL and several-instances targets are read from, for every fan-out
  * scenario of this run: each Tandem deployment's CPU per delivery (PostgreSQL and Redis
- * included) and p99 against y-websocket-server's, and cross- over same-instance p99.
+ * included) and p99 against y-websocket-server's, and cross- over same-instance p99; and, when
+ * `tandem-noindex` ran beside `tandem`, the same two figures with indexing over without.
  */
 export function targetRows(reports: ScenarioReport[]): TargetRow[] {
   const out: TargetRow[] = []
@@ -188,6 +206,27 @@ export function targetRows(reports: ScenarioReport[]): TargetRow[] {
             ratio: numerator / denominator,
             void: r === 'VOID',
             goal,
+          })
+        }
+      }
+      const noIndex = m.get(BenchServer.tandemNoIndex)
+      if (t === BenchServer.tandem && noIndex) {
+        for (const [key, what] of [
+          ['cpuUsPerDelivery', 'CPU µs / delivery'],
+          ['latP99', 'latency p99 (ms)'],
+        ] as const) {
+          const r = ratio(mine, noIndex, key)
+          if (r === undefined) continue
+          const numerator = mine.metrics[key] as number
+          const denominator = noIndex.metrics[key] as number
+          out.push({
+            scenario: report.scenario,
+            what: `fan-out ${editors}: Tandem / Tandem without search indexing, ${what}`,
+            numerator,
+            denominator,
+            ratio: numerator / denominator,
+            void: r === 'VOID',
+            goal: 'indexing must not slow fan-out (≈ 1)',
           })
         }
       }
@@ -232,18 +271,15 @@ export function jsonLine(report: ScenarioReport): string {
     servers.map((s) => [s, medians(report.runs.filter((r) => r.server === s))]),
   )
   const ratios: Record<string, Record<string, Record<string, number | 'VOID'>>> = {}
-  for (const t of servers.filter(isTandem)) {
-    const mine = perServer[t]
-    ratios[t] = {}
-    for (const s of servers.filter((x) => !isTandem(x))) {
-      const p = perServer[s]
-      const row: Record<string, number | 'VOID'> = {}
-      for (const d of report.defs.filter((d) => d.better)) {
-        const r = ratio(mine, p, d.key)
-        if (r !== undefined) row[d.key] = r === 'VOID' ? r : Number(r.toFixed(4))
-      }
-      ratios[t][s] = row
+  let overNoIndex: Record<string, number | 'VOID'> | undefined
+  for (const [t, s] of ratioPairs(servers)) {
+    const row: Record<string, number | 'VOID'> = {}
+    for (const d of report.defs.filter((d) => d.better)) {
+      const r = ratio(perServer[t], perServer[s], d.key)
+      if (r !== undefined) row[d.key] = r === 'VOID' ? r : Number(r.toFixed(4))
     }
+    if (s === BenchServer.tandemNoIndex) overNoIndex = row
+    else ratios[t] = { ...ratios[t], [s]: row }
   }
   return JSON.stringify({
     scenario: report.scenario,
@@ -252,6 +288,8 @@ export function jsonLine(report: ScenarioReport): string {
     // Tandem on SQLite over each peer, as before; every Tandem deployment in ratiosOverPeer.
     ratiosTandemOverPeer: ratios[BenchServer.tandem] ?? {},
     ratiosOverPeer: ratios,
+    // Tandem over Tandem without search indexing, when both ran.
+    ...(overNoIndex ? { ratiosIndexOverNoIndex: overNoIndex } : {}),
     runs: report.runs,
   })
 }

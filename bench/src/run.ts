@@ -24,6 +24,8 @@ import { bigdoc, bigdocDefs } from './scenarios/bigdoc.js'
 import { connections, idleDefs, roomsDefs } from './scenarios/connections.js'
 import { fanout, fanoutDefs } from './scenarios/fanout.js'
 import { saturation, saturationDefs } from './scenarios/saturation.js'
+import { FILL_IN_FLIGHT, SEARCH_WARMUP_QUERIES, search, searchDefs } from './scenarios/search.js'
+import { generateCorpus, VOCABULARY_SIZE, type SearchCorpus } from './searchCorpus.js'
 import { maintenanceUrl, postgresUnavailable } from './postgres.js'
 import { redisUnavailable } from './redis.js'
 import {
@@ -33,6 +35,7 @@ import {
   isTandem,
   repoRoot,
   tandemAvailable,
+  tandemKindSettings,
   tandemRaisedLimits,
   useTandemMain,
 } from './servers.js'
@@ -46,7 +49,33 @@ interface Plan {
   run: (kind: BenchServer, rep: number) => Promise<RunResult>
 }
 
-function plans(ctx: Ctx, servers: BenchServer[], history: () => History): Plan[] {
+/** Servers the search scenario runs on, and a reason for each other one. */
+function searchServers(servers: BenchServer[]): BenchServer[] {
+  const why = (s: BenchServer): string | undefined => {
+    if (!isTandem(s)) return 'no search'
+    if (s === BenchServer.tandemCluster) {
+      return 'a search is one instance’s query on the shared database: see tandem-pg'
+    }
+    if (s === BenchServer.tandemNoIndex) return 'its indexing is off: nothing would be found'
+    return undefined
+  }
+  const skipped = new Map<string, BenchServer[]>()
+  for (const s of servers) {
+    const reason = why(s)
+    if (reason) skipped.set(reason, [...(skipped.get(reason) ?? []), s])
+  }
+  for (const [reason, kinds] of skipped) {
+    progress(`search: not run for ${kinds.join(', ')} (${reason})`)
+  }
+  return servers.filter((s) => why(s) === undefined)
+}
+
+function plans(
+  ctx: Ctx,
+  servers: BenchServer[],
+  history: () => History,
+  corpus: () => SearchCorpus,
+): Plan[] {
   const o: Options = ctx.opts
   const out: Plan[] = []
   const want = (s: Scenario): boolean => o.scenarios.includes(s)
@@ -116,6 +145,26 @@ function plans(ctx: Ctx, servers: BenchServer[], history: () => History): Plan[]
       run: (kind, rep) => bigdoc(ctx, kind, history(), rep),
     })
   }
+  const searchOn = want(Scenario.search) ? searchServers(servers) : []
+  if (searchOn.length) {
+    out.push({
+      scenario: 'search',
+      title: `Search: ${o.searchDocs.toLocaleString('en-US')} documents of ${o.searchWords.toLocaleString('en-US')} words imported (${FILL_IN_FLIGHT} requests in flight), then ${o.searchQueries} queries one at a time with ${o.searchLinks} links each`,
+      params: {
+        documents: o.searchDocs,
+        wordsPerDocument: o.searchWords,
+        vocabulary: VOCABULARY_SIZE,
+        importsInFlight: FILL_IN_FLIGHT,
+        queries: o.searchQueries,
+        warmupQueries: SEARCH_WARMUP_QUERIES,
+        linksPerQuery: o.searchLinks,
+        seed: o.seed,
+      },
+      defs: searchDefs,
+      servers: searchOn,
+      run: (kind, rep) => search(ctx, kind, corpus(), rep),
+    })
+  }
   if (want(Scenario.idle)) {
     out.push({
       scenario: 'idle',
@@ -180,6 +229,10 @@ async function main(): Promise<void> {
     `generator: 1 process, ${opts.workers} worker threads; servers: ${servers.join(', ')}; repeats: ${opts.repeat}`,
     `tandem: ${opts.tandemMain ?? 'server/dist/main.js'}`,
     `limits raised on Tandem: ${Object.keys(tandemRaisedLimits).length ? JSON.stringify(tandemRaisedLimits) : 'none'}`,
+    ...servers.flatMap((s) => {
+      const settings = tandemKindSettings[s]
+      return settings ? [`${s}: ${JSON.stringify(settings)}`] : []
+    }),
     ...(servers.some((s) => s === BenchServer.tandemPg || s === BenchServer.tandemCluster)
       ? [
           `PostgreSQL: ${redactUrl(backingSettings().pgUrl)} (a database per run, dropped after); ` +
@@ -206,10 +259,23 @@ async function main(): Promise<void> {
     return history
   }
   if (opts.scenarios.includes(Scenario.bigdoc)) getHistory()
+  let corpus: SearchCorpus | undefined
+  const getCorpus = (): SearchCorpus => {
+    if (!corpus) {
+      progress(
+        `generating ${opts.searchDocs} documents of ${opts.searchWords} words (seed ${opts.seed})`,
+      )
+      corpus = generateCorpus(opts.searchDocs, opts.searchWords, opts.seed)
+      progress(
+        `corpus: ${corpus.words} words, ${(corpus.bytes / 2 ** 20).toFixed(1)} MiB of requests`,
+      )
+    }
+    return corpus
+  }
   let failures = 0
   const reports: ScenarioReport[] = []
   try {
-    for (const plan of plans(ctx, servers, getHistory)) {
+    for (const plan of plans(ctx, servers, getHistory, getCorpus)) {
       const report: ScenarioReport = {
         scenario: plan.scenario,
         title: plan.title,

@@ -5,15 +5,14 @@
  * A "server" may be more than one process: `tandem-pg` is one Tandem instance on a throwaway
  * PostgreSQL database, `tandem-cluster` is several instances on one such database with a private
  * redis-server between them. Their CPU figures include what PostgreSQL and Redis spend for them
- * (see postgres.ts for how PostgreSQL's processes are attributed).
+ * (see postgres.ts for how PostgreSQL's processes are attributed). `tandem-noindex` is Tandem on
+ * SQLite with search indexing off, to compare with `tandem` what indexing costs editing.
+ * CPU windows are in cpuMeter.ts, the peers' launch in peerLaunch.ts.
  */
-import { get as httpGet } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import {
-  ServerProcess,
   cpuSeconds,
   freePort,
   memory,
@@ -22,31 +21,38 @@ import {
   serverMain,
   startTandem,
   threadCpuSeconds,
+  type ServerProcess,
 } from '@tandem/testkit'
-import { nowMs } from './clock.js'
+import { CpuMeter } from './cpuMeter.js'
+import { startPeer, type PeerKind } from './peerLaunch.js'
 import { PgCpuMeter, createDatabase, maintenanceUrl, type BenchDatabase } from './postgres.js'
 import { PrivateRedis } from './redis.js'
+import { scrapeMetrics } from './tandemMetrics.js'
 import { ServerKind, type Target } from './wire.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
 /** Repository root. */
 export const repoRoot = kitRepoRoot
 let tandemMain = serverMain
 
-/** Every server the bench can run: the wire kinds, plus Tandem on PostgreSQL alone and in a cluster. */
+/**
+ * Every server the bench can run: the wire kinds, plus Tandem on PostgreSQL alone and in a
+ * cluster, and Tandem with search indexing off.
+ */
 export const BenchServer = {
   ...ServerKind,
   tandemPg: 'tandem-pg',
   tandemCluster: 'tandem-cluster',
+  tandemNoIndex: 'tandem-noindex',
 } as const
 export type BenchServer = (typeof BenchServer)[keyof typeof BenchServer]
 
-/** Tandem in any deployment (SQLite, PostgreSQL, several instances). */
+/** Tandem in any deployment (SQLite, PostgreSQL, several instances, indexing off). */
 export function isTandem(kind: BenchServer): boolean {
   return (
     kind === BenchServer.tandem ||
     kind === BenchServer.tandemPg ||
-    kind === BenchServer.tandemCluster
+    kind === BenchServer.tandemCluster ||
+    kind === BenchServer.tandemNoIndex
   )
 }
 
@@ -92,27 +98,36 @@ export function useTandemMain(path: string): void {
 /**
  * Limits the bench raises on Tandem, listed in every report. Every bench client connects from
  * 127.0.0.1, so the per-IP cap (default 50) would refuse most of them; saturation editors send
- * more than the default 100 messages/s per connection. Everything else stays at its default.
+ * more than the default 100 messages/s per connection; the search scenario imports thousands of
+ * documents and sends hundreds of queries from that one address, far past the REST API's 300
+ * requests per minute (no other scenario uses the REST API). Everything else stays at its default.
  */
 export const tandemRaisedLimits: Record<string, string> = {
   MAX_CONNECTIONS_PER_IP: '100000',
   RATE_MESSAGES_PER_SEC: '100000',
   RATE_BURST_MESSAGES: '100000',
+  API_RATE_LIMIT_PER_MINUTE: '1000000',
+}
+
+/** Settings that make a Tandem kind what it is, beyond its storage (listed in reports). */
+export const tandemKindSettings: Partial<Record<BenchServer, Record<string, string>>> = {
+  [BenchServer.tandemNoIndex]: { SEARCH_INDEX_DELAY_MS: '0' },
 }
 
 /**
- * Environment for Tandem: its normal limits, plus whatever `tandemRaisedLimits` lists. LOG_LEVEL
- * is warn so logging costs the server nothing under load. The port is chosen by the bench and
- * readiness is /readyz: `--tandem-main` may run a build from before 4e25d8a, which at warn does
- * not print its (info-level) listening line.
+ * Environment for Tandem: its normal limits, plus whatever `tandemRaisedLimits` and the kind's
+ * `tandemKindSettings` list. LOG_LEVEL is warn so logging costs the server nothing under load. The
+ * port is chosen by the bench and readiness is /readyz: `--tandem-main` may run a build from
+ * before 4e25d8a, which at warn does not print its (info-level) listening line.
  */
-function tandemEnv(dataDir: string): Record<string, string> {
+function tandemEnv(kind: BenchServer, dataDir: string): Record<string, string> {
   return {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     ALLOW_CREATE_ON_CONNECT: '1',
     NODE_ENV: 'production',
     ...tandemRaisedLimits,
+    ...tandemKindSettings[kind],
   }
 }
 
@@ -148,118 +163,6 @@ export interface StartOptions {
   storage?: Storage
   /** Directory for `node --cpu-prof` output; no profiling when absent. */
   cpuProfDir?: string
-}
-
-/**
- * Quantile of a Prometheus histogram between two scrapes, as the upper bound of the bucket that
- * holds it (so "≤ this many seconds"); NaN when nothing was observed.
- */
-export function histogramQuantile(
-  before: Map<string, number>,
-  after: Map<string, number>,
-  name: string,
-  q: number,
-): number {
-  const prefix = `${name}_bucket@`
-  const buckets = [...after.keys()]
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => {
-      const le = k.slice(prefix.length)
-      return {
-        le: le === '+Inf' ? Infinity : Number(le),
-        n: (after.get(k) ?? 0) - (before.get(k) ?? 0),
-      }
-    })
-    .sort((a, b) => a.le - b.le)
-  const total = buckets.at(-1)?.n ?? 0
-  if (!total) return NaN
-  return buckets.find((b) => b.n >= q * total)?.le ?? NaN
-}
-
-/** What the system under test used during one window, in CPU seconds. */
-export interface CpuBreakdown {
-  /** Everything below: the server processes, PostgreSQL's share and redis-server. */
-  total: number
-  /** The server processes (all threads, summed over instances). */
-  processes: number
-  /** … of which main threads. */
-  main: number
-  /** Server processes' other threads (GC helpers, libuv pool, Tandem's SQLite writer…). */
-  other: number
-  /** PostgreSQL backends of this run's database; NaN without PostgreSQL (or not on this machine). */
-  db: number
-  /** PostgreSQL's shared processes above their idle rate; NaN as above. */
-  dbShared: number
-  /** PostgreSQL backends of other databases during the window (not counted); NaN as above. */
-  dbOtherDatabases: number
-  /** The private redis-server; NaN without one. */
-  redis: number
-  /** Every pid counted (so "other processes" leaves them out). */
-  pids: number[]
-  /** Length of the window, in seconds. */
-  seconds: number
-  notes: string[]
-}
-
-/** Measures a window: create with `server.meter()`, end with `close()`. */
-export class CpuMeter {
-  private readonly cpu0: number[]
-  private readonly threads0: { main: number; other: number }[]
-  private readonly redis0: number
-  private readonly t0 = nowMs()
-
-  constructor(private readonly server: RunningServer) {
-    this.cpu0 = server.processes.map((p) => cpuSeconds(p.pid))
-    this.threads0 = server.processes.map((p) => threadCpuSeconds(p.pid))
-    this.redis0 = server.redis ? cpuSeconds(server.redis.pid) : 0
-    server.pg?.start()
-  }
-
-  close(): CpuBreakdown {
-    const s = this.server
-    let processes = 0
-    let main = 0
-    let other = 0
-    const notes: string[] = []
-    s.processes.forEach((p, i) => {
-      try {
-        // As before: the whole process from /proc/<pid>/stat, the split from its tasks.
-        processes += cpuSeconds(p.pid) - (this.cpu0[i] ?? 0)
-        const t = threadCpuSeconds(p.pid)
-        main += t.main - (this.threads0[i]?.main ?? 0)
-        other += t.other - (this.threads0[i]?.other ?? 0)
-      } catch {
-        notes.push(`instance ${i} exited during the window`)
-      }
-    })
-    const redis = s.redis ? cpuSeconds(s.redis.pid) - this.redis0 : NaN
-    const pg = s.pg?.stop()
-    if (pg?.exited)
-      notes.push(`${pg.exited} PostgreSQL backends of this database exited mid-window`)
-    const withDb = s.storage.database !== undefined
-    if (withDb && !pg) notes.push('PostgreSQL is not on this machine: its CPU is not counted')
-    const db = pg ? pg.ours : NaN
-    const dbShared = pg ? pg.shared : NaN
-    const total =
-      processes + (Number.isFinite(db) ? db + dbShared : 0) + (Number.isFinite(redis) ? redis : 0)
-    return {
-      total,
-      processes,
-      main,
-      other,
-      db,
-      dbShared,
-      dbOtherDatabases: pg ? pg.other : NaN,
-      redis,
-      pids: [
-        ...s.processes.map((p) => p.pid),
-        ...(s.redis ? [s.redis.pid] : []),
-        ...(pg?.pids ?? []),
-      ],
-      seconds: (nowMs() - this.t0) / 1000,
-      notes,
-    }
-  }
 }
 
 /** One running server: its process(es), and for PostgreSQL kinds its database and Redis. */
@@ -390,21 +293,8 @@ export class RunningServer {
    * the peers or when the endpoint does not answer.
    */
   async scrapeMetrics(): Promise<Map<string, number>> {
-    const out = new Map<string, number>()
-    if (!isTandem(this.kind)) return out
-    const texts = await Promise.all(this.targets.map((t) => scrape(t.port)))
-    for (const text of texts) {
-      for (const line of text.split('\n')) {
-        if (!line || line.startsWith('#')) continue
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
-        if (!m) continue
-        // Histogram buckets are kept by bound: name{le="0.005"} → "name@0.005".
-        const le = m[2] ? /le="([^"]+)"/.exec(m[2]) : null
-        const name = le ? `${m[1]}@${le[1]}` : (m[1] as string)
-        out.set(name, (out.get(name) ?? 0) + Number(m[3]))
-      }
-    }
-    return out
+    if (!isTandem(this.kind)) return new Map()
+    return scrapeMetrics(this.targets.map((t) => t.port))
   }
 
   /** Last lines the server wrote (stdout and stderr), for error reports. */
@@ -426,41 +316,6 @@ export class RunningServer {
   }
 }
 
-function scrape(port: number): Promise<string> {
-  return new Promise<string>((res) => {
-    const req = httpGet({ host: '127.0.0.1', port, path: '/metrics', timeout: 5000 }, (r) => {
-      let body = ''
-      r.setEncoding('utf8')
-      r.on('data', (c: string) => (body += c))
-      r.on('end', () => res(body))
-      r.on('error', () => res(''))
-    })
-    req.on('error', () => res(''))
-    req.on('timeout', () => {
-      req.destroy()
-      res('')
-    })
-  })
-}
-
-/** The script and arguments of a peer server (not Tandem). */
-function peerCommand(kind: BenchServer, dataDir: string): { script: string; args: string[] } {
-  const peers = join(here, 'peers')
-  switch (kind) {
-    case BenchServer.yws:
-      return { script: join(peers, 'yWebsocketServer.js'), args: [] }
-    case BenchServer.hocuspocus:
-      return { script: join(peers, 'hocuspocusServer.js'), args: [] }
-    case BenchServer.hocuspocusSqlite:
-      return {
-        script: join(peers, 'hocuspocusServer.js'),
-        args: ['--sqlite', join(dataDir, 'hocuspocus.sqlite')],
-      }
-    default:
-      throw new Error('Tandem is started by startTandem')
-  }
-}
-
 /** Fresh storage for a server kind: a temp directory, and a database for PostgreSQL kinds. */
 export async function newStorage(kind: BenchServer): Promise<Storage> {
   const dataDir = mkdtempSync(join(tmpdir(), `tandem-bench-${kind}-`))
@@ -477,9 +332,8 @@ export async function newStorage(kind: BenchServer): Promise<Storage> {
 
 /**
  * Starts a server and resolves once it is ready: Tandem (every instance) on a port the bench
- * chose, once /readyz answers 200; a peer once it has logged a JSON line with `"msg"` containing
- * "listening" and a numeric `"port"` (the peers' scripts do). A cluster's redis-server starts
- * first, and its instances together.
+ * chose, once /readyz answers 200; a peer once it says it listens (see peerLaunch.ts). A
+ * cluster's redis-server starts first, and its instances together.
  */
 export async function startServer(
   kind: BenchServer,
@@ -496,7 +350,7 @@ export async function startServer(
     if (isTandem(kind)) {
       const n = instanceCount(kind)
       const env = {
-        ...tandemEnv(storage.dataDir),
+        ...tandemEnv(kind, storage.dataDir),
         ...(storage.database ? { DATABASE_URL: storage.database.url } : {}),
         ...(redis ? { REDIS_URL: redis.url } : {}),
       }
@@ -518,14 +372,7 @@ export async function startServer(
       const processes = results.map((r) => (r as PromiseFulfilledResult<ServerProcess>).value)
       return new RunningServer(kind, processes, storage, ownsStorage, redis)
     }
-    const server = await ServerProcess.start({
-      name: kind,
-      ...peerCommand(kind, storage.dataDir),
-      nodeArgs: profArgs(''),
-      env: { ...process.env },
-      port: 0,
-      startTimeoutMs: 20_000,
-    })
+    const server = await startPeer(kind as PeerKind, storage.dataDir, profArgs(''))
     return new RunningServer(kind, [server], storage, ownsStorage, undefined)
   } catch (error) {
     await Promise.all(started.map((p) => p.stop(5_000)))
