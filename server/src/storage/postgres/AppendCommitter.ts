@@ -81,6 +81,7 @@ export class AppendCommitter {
       `appending ${items.length} updates`,
       APPEND_SQL,
       appendParams(items),
+      'tandem_append',
     )
     if (rows.length !== items.length) {
       throw new StoreError(StoreErrorCode.commitFailed, 'append returned the wrong number of seqs')
