@@ -167,6 +167,22 @@ export interface TargetRow {
   goal: string
 }
 
+type Measured = { metrics: Record<string, number>; void: boolean }
+
+/** One metric of `mine` over `against`'s as a target row, without its wording; undefined if either lacks it. */
+function ratioRow(
+  scenario: string,
+  mine: Measured,
+  against: Measured,
+  key: string,
+): Omit<TargetRow, 'what' | 'goal'> | undefined {
+  const r = ratio(mine, against, key)
+  if (r === undefined) return undefined
+  const numerator = mine.metrics[key] as number
+  const denominator = against.metrics[key] as number
+  return { scenario, numerator, denominator, ratio: numerator / denominator, void: r === 'VOID' }
+}
+
 /**
  * The ratios the PostgreSQL and several-instances targets are read from, for every fan-out
  * scenario of this run: each Tandem deployment's CPU per delivery (PostgreSQL and Redis
@@ -194,19 +210,13 @@ export function targetRows(reports: ScenarioReport[]): TargetRow[] {
           ],
           ['latP99', 'latency p99 (ms)', big ? '≤ 1' : 'lower is better'],
         ] as const) {
-          const r = ratio(mine, ref, key)
-          if (r === undefined) continue
-          const numerator = mine.metrics[key] as number
-          const denominator = ref.metrics[key] as number
-          out.push({
-            scenario: report.scenario,
-            what: `fan-out ${editors}: ${short(t)} / y-ws-server, ${what}`,
-            numerator,
-            denominator,
-            ratio: numerator / denominator,
-            void: r === 'VOID',
-            goal,
-          })
+          const row = ratioRow(report.scenario, mine, ref, key)
+          if (row)
+            out.push({
+              ...row,
+              what: `fan-out ${editors}: ${short(t)} / y-ws-server, ${what}`,
+              goal,
+            })
         }
       }
       const noIndex = m.get(BenchServer.tandemNoIndex)
@@ -215,17 +225,11 @@ export function targetRows(reports: ScenarioReport[]): TargetRow[] {
           ['cpuUsPerDelivery', 'CPU µs / delivery'],
           ['latP99', 'latency p99 (ms)'],
         ] as const) {
-          const r = ratio(mine, noIndex, key)
-          if (r === undefined) continue
-          const numerator = mine.metrics[key] as number
-          const denominator = noIndex.metrics[key] as number
+          const row = ratioRow(report.scenario, mine, noIndex, key)
+          if (!row) continue
           out.push({
-            scenario: report.scenario,
+            ...row,
             what: `fan-out ${editors}: Tandem / Tandem without search indexing, ${what}`,
-            numerator,
-            denominator,
-            ratio: numerator / denominator,
-            void: r === 'VOID',
             goal: 'indexing must not slow fan-out (≈ 1)',
           })
         }
