@@ -119,12 +119,18 @@ export class SearchIndexer implements TextIndexing {
 
   async #runBackfill(): Promise<void> {
     let indexed = 0
+    // A document listed again after it was indexed (a store that could not keep its text) is not
+    // tried twice: the backfill ends instead of looping.
+    const tried = new Set<string>()
     try {
       while (!this.#closed) {
-        const ids = await this.options.store.unindexed(BACKFILL_BATCH)
+        const ids = (await this.options.store.unindexed(BACKFILL_BATCH)).filter(
+          (id) => !tried.has(id),
+        )
         if (ids.length === 0) break
         for (const docId of ids) {
           if (this.#closed) break
+          tried.add(docId)
           const text = await this.#readStored(docId)
           await this.options.store.indexText([entry(docId, text)])
           indexed++
