@@ -9,9 +9,16 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
 
-  constructor(readonly size: number) {
+  /**
+   * `size` threads running `script`: the stock generator worker, or splitWorker.js (the same
+   * worker, also classifying deliveries as same- or cross-instance) for multi-instance runs.
+   */
+  constructor(
+    readonly size: number,
+    script: URL = new URL('./worker.js', import.meta.url),
+  ) {
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(new URL('./worker.js', import.meta.url))
+      const w = new Worker(script)
       w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
         const p = this.pending.get(msg.id)
         if (!p) return

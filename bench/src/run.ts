@@ -9,7 +9,7 @@ import { generateHistory, type History } from './bigdoc.js'
 import { Scenario, parseOptions, usage, type Options } from './cli.js'
 import { createLoopMonitor, progress, type Ctx } from './context.js'
 import { waitForQuiet } from './machine.js'
-import { SplitWorkerPool } from './splitPool.js'
+import { WorkerPool } from './pool.js'
 import {
   jsonLine,
   table,
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const ctx: Ctx = {
     // The stock worker plus a same- vs cross-instance split of deliveries (splitWorker.ts).
-    pool: new SplitWorkerPool(opts.workers).asWorkerPool(),
+    pool: new WorkerPool(opts.workers, new URL('./splitWorker.js', import.meta.url)),
     opts,
     mainLoop: createLoopMonitor(),
     runId: stamp.slice(11, 19).replace(/-/g, ''),
