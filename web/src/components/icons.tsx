@@ -123,6 +123,13 @@ export const icons = {
       <path d="m9 6 6 6-6 6" />
     </Icon>
   ),
+  download: (
+    <Icon>
+      <path d="M12 3v12" />
+      <path d="m7 10 5 5 5-5" />
+      <path d="M5 21h14" />
+    </Icon>
+  ),
   search: (
     <Icon>
       <circle cx="11" cy="11" r="7" />

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
+import { icons } from '../components/icons'
 import type { DocumentExport } from '../editor'
 import { saveFile } from './download'
 import { htmlFile, markdownFile } from './documentFiles'
@@ -142,23 +143,7 @@ export function DocumentMenu({ read }: DocumentMenuProps) {
           }
         }}
       >
-        <svg
-          className="icon"
-          viewBox="0 0 24 24"
-          width="18"
-          height="18"
-          fill="none"
-          stroke="currentColor"
-          strokeWidth="2"
-          strokeLinecap="round"
-          strokeLinejoin="round"
-          aria-hidden="true"
-          focusable="false"
-        >
-          <path d="M12 3v12" />
-          <path d="m7 10 5 5 5-5" />
-          <path d="M5 21h14" />
-        </svg>
+        {icons.download}
         <span aria-hidden="true">Export</span>
       </button>
       {open && (
